@@ -1,0 +1,41 @@
+#!/bin/sh
+# Run a shell command inside the test guest (Debian's kernel under qemu TCG,
+# the host's root shared read-only over 9p), in the current directory.
+# The command's stdout and stderr come back as ours, and so does its exit
+# status.  Usage: tests/vm/run.sh 'command args...'
+#
+# BTBPF_VM_TIMEOUT (seconds, default 600) bounds one guest run.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+[ $# -ge 1 ] || { echo "usage: $0 'shell command'" >&2; exit 64; }
+GUEST=$("$HERE/setup.sh")
+
+JOB=$(mktemp -d "${TMPDIR:-/tmp}/btbpf-job.XXXXXX")
+trap 'rm -rf "$JOB"' EXIT INT TERM
+printf '%s\n' "$*" > "$JOB/cmd"
+{
+	printf 'GUEST_MODULES=%s\n' "'$GUEST/root/lib/modules'"
+	printf 'GUEST_CWD=%s\n' "'$(pwd)'"
+} > "$JOB/env"
+
+rc=0
+timeout --foreground -k 5 "${BTBPF_VM_TIMEOUT:-600}" \
+qemu-system-x86_64 -accel tcg -cpu max -smp ${BTBPF_VM_SMP:-2} -m 1536 \
+	-nodefaults -display none -no-reboot \
+	-kernel "$GUEST/vmlinux" -initrd "$GUEST/initramfs.gz" \
+	-append "console=ttyS0 ${BTBPF_VM_APPEND:-quiet loglevel=3} panic=-1 oops=panic rdinit=/init" \
+	-serial "file:$JOB/console" \
+	-chardev stdio,id=out,signal=off -serial chardev:out \
+	-chardev "file,id=err,path=/dev/stderr,append=on" -serial chardev:err \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$JOB,mount_tag=job,security_model=none" \
+	-device virtio-rng-pci < /dev/null || rc=$?
+
+# BTBPF_VM_CONSOLE=file keeps the guest kernel's console log (debugging).
+[ -z "${BTBPF_VM_CONSOLE:-}" ] || cp "$JOB/console" "$BTBPF_VM_CONSOLE"
+if [ -s "$JOB/rc" ]; then
+	exit "$(cat "$JOB/rc")"
+fi
+echo "vm: the guest did not report an exit status (qemu exit $rc); console tail:" >&2
+tail -n 30 "$JOB/console" >&2
+exit 125

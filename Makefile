@@ -1,0 +1,121 @@
+# btbpf-tools: libbpf CO-RE tools for the Linux Bluetooth stack.
+#
+#   make                 build every tool (tools/<tool>.c + bpf/<tool>.bpf.c)
+#   make check           unit tests: no root, no VM, seconds
+#   make vmtest          integration tests in the qemu guest (tests/vm)
+#   make test            both
+#   make install         DESTDIR, prefix, sbindir, mandir, APP_PREFIX honoured
+#
+# Generated files (.bpf.o, .skel.h, objects) go to $(OUTPUT), never into the
+# source folders.  Nothing here reads the build host's kernel: kernel types
+# come from bpf/bt_types.bpf.h (minimal CO-RE definitions).
+
+OUTPUT     ?= build
+CLANG      ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL    ?= bpftool
+INSTALL    ?= install
+PKG_CONFIG ?= pkg-config
+
+prefix     ?= /usr/local
+sbindir    ?= $(prefix)/sbin
+mandir     ?= $(prefix)/share/man
+APP_PREFIX ?=
+
+# Target architecture for the BPF side (PT_REGS macros); override to cross.
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+ifneq ($(ARCH),x86)
+$(error architecture $(ARCH) is not supported yet: bpf/bt_types.bpf.h defines pt_regs for x86 only)
+endif
+
+VERSION := 0.1.0
+# Uapi headers (asm/types.h) for the BPF compile live in the multiarch dir.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+# User-space flags: the environment's CFLAGS/CPPFLAGS/LDFLAGS are kept (distro
+# hardening) and ours are appended.  The BPF side has its own BPF_CFLAGS,
+# because distro flags (-fcf-protection, -specs=...) break clang -target bpf.
+CFLAGS     ?= -g -O2
+BPF_CFLAGS ?= -g -O2
+PREFIX_MAP := -ffile-prefix-map=$(CURDIR)/=
+override CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers \
+	-std=gnu11 $(PREFIX_MAP)
+override CPPFLAGS += -I$(OUTPUT) -Icommon -Ibpf -DBTBPF_VERSION='"$(VERSION)"'
+LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   ?= $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+LDLIBS += $(LIBBPF_LIBS) -lelf -lz
+BPF_FLAGS := -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_CFLAGS) -Wall \
+	$(PREFIX_MAP) -Ibpf -I/usr/include/$(MULTIARCH)
+
+TOOLS  := $(sort $(patsubst tools/%.c,%,$(wildcard tools/*.c)))
+COMMON := $(sort $(patsubst common/%.c,%,$(wildcard common/*.c)))
+COMMON_OBJ := $(COMMON:%=$(OUTPUT)/common/%.o)
+UNIT   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
+MANS   := $(sort $(wildcard man/*.8))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all check vmtest test install uninstall clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(TOOLS:%=$(OUTPUT)/%)
+
+$(OUTPUT) $(OUTPUT)/common $(OUTPUT)/tools $(OUTPUT)/unit:
+	$(Q)mkdir -p $@
+
+# 1. BPF object: compile, then drop DWARF (keeps .BTF/.BTF.ext for CO-RE).
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_FLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+# 2. Skeleton; the C name is <tool>_bpf, with "-" turned into "_".
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# 3. User space.
+$(OUTPUT)/common/%.o: common/%.c $(wildcard common/*.h) | $(OUTPUT)/common
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(LIBBPF_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tools/%.o: tools/%.c $(OUTPUT)/%.skel.h $(wildcard common/*.h) $(wildcard bpf/*.h) | $(OUTPUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(LIBBPF_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%: $(OUTPUT)/tools/%.o $(COMMON_OBJ)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Unit tests: plain programs linked with the common library, no BPF.
+$(OUTPUT)/unit/%: tests/unit/%.c tests/unit/unit.h $(COMMON_OBJ) | $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(LIBBPF_CFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) $< $(COMMON_OBJ) $(LDLIBS) -o $@
+
+check: all $(UNIT:%=$(OUTPUT)/unit/%)
+	$(Q)tests/unit/run.sh $(UNIT:%=$(OUTPUT)/unit/%)
+
+vmtest: all
+	$(Q)tests/vm/run-tests.sh
+
+test: check vmtest
+
+install: all
+	$(INSTALL) -d -m 755 $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8
+	$(foreach t,$(TOOLS),$(INSTALL) -m 755 $(OUTPUT)/$(t) $(DESTDIR)$(sbindir)/$(APP_PREFIX)$(t);)
+	$(foreach m,$(MANS),$(INSTALL) -m 644 $(m) $(DESTDIR)$(mandir)/man8/$(APP_PREFIX)$(notdir $(m));)
+
+uninstall:
+	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(sbindir)/$(APP_PREFIX)$(t);)
+	$(foreach m,$(MANS),rm -f $(DESTDIR)$(mandir)/man8/$(APP_PREFIX)$(notdir $(m));)
+
+clean:
+	rm -rf $(OUTPUT)

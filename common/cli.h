@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line conventions shared by every tool (argp). */
+#ifndef BTBPF_CLI_H
+#define BTBPF_CLI_H
+
+#include <argp.h>
+#include <stdbool.h>
+
+#define EXIT_USAGE 64		/* sysexits EX_USAGE, argp's default too */
+
+/* Options every tool has: -v, -T, -j (plus argp's --help, -V). */
+struct common_env {
+	bool verbose;
+	bool timestamp;
+	bool json;
+};
+extern struct common_env common_env;
+
+/* argp child parser for the common options; tools list it in .children. */
+extern const struct argp common_argp;
+
+/* Sets the program version string and makes argp's own error messages one
+ * line (argp adds a "Try --help" line; users asked for one line per error).
+ * Call before argp_parse. */
+void cli__init(const char *tool);
+
+/* Strict number parsing: the whole string, in [min, max].  On error prints
+ * "tool: invalid WHAT: 'ARG' (expected MIN..MAX)" and exits EXIT_USAGE. */
+long cli__parse_long(struct argp_state *state, const char *arg, const char *what,
+		     long min, long max);
+
+/* "hci0" -> 0; exits EXIT_USAGE on anything else. */
+int cli__parse_hci_dev(struct argp_state *state, const char *arg);
+
+/* Positional [interval [count]] for the histogram tools. */
+struct interval_args {
+	long interval;		/* seconds, 0 = only at the end */
+	long count;		/* 0 = unlimited */
+	int seen;
+};
+void cli__parse_interval_arg(struct argp_state *state, struct interval_args *ia,
+			     const char *arg);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Histogram printing in bcc's format ("usecs : count distribution"). */
+#ifndef BTBPF_HIST_H
+#define BTBPF_HIST_H
+
+#include <stdio.h>
+#include <linux/types.h>
+
+#define MAX_SLOTS 64
+
+/* Slot i holds values in [2^i, 2^(i+1)), slot 0 holds 0 and 1.  Rows run
+ * from slot 0 to the last non-empty one; nothing is printed when empty. */
+void hist__print_log2(FILE *f, const __u64 *slots, int nslots, const char *unit);
+
+/* Slot i holds values in [base + i*step, base + (i+1)*step). */
+void hist__print_linear(FILE *f, const __u64 *slots, int nslots, long base, long step,
+			const char *unit);
+
+/* {"unit":"usecs","buckets":[{"lo":0,"hi":1,"count":3},...]} for -j */
+void hist__json_log2(FILE *f, const __u64 *slots, int nslots, const char *unit);
+void hist__json_linear(FILE *f, const __u64 *slots, int nslots, long base, long step,
+		       const char *unit);
+
+__u64 hist__total(const __u64 *slots, int nslots);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Pre-flight checks and the per-function fentry/kprobe choice. */
+#ifndef BTBPF_PROBES_H
+#define BTBPF_PROBES_H
+
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+
+/*
+ * Root (or CAP_BPF + CAP_PERFMON), kernel BTF, and the kernel module
+ * (e.g. "bluetooth") loaded with its BTF.  Prints one line naming the cause
+ * and returns -1 when something is missing; module may be NULL.
+ */
+int preflight__check(const char *module);
+
+/* One traced kernel function and the programs that can hook it.  The
+ * exit-side programs may be NULL. */
+struct probe {
+	const char *func;
+	struct bpf_program *fentry, *fexit;
+	struct bpf_program *kprobe, *kretprobe;
+	bool wanted;		/* the run needs it (else nothing is loaded) */
+	bool optional;		/* may be absent (module not loaded, older kernel) */
+	/* filled in by probes__select */
+	bool enabled;
+	bool use_fentry;
+	char module[56];	/* "" for vmlinux */
+};
+
+/*
+ * For each wanted function: find it in /proc/kallsyms, then pick fentry
+ * when its BTF has the function (vmlinux or the module's BTF), else kprobe,
+ * and turn autoload off for every program not chosen.  Must run between
+ * open and load.  BTBPF_ATTACH=kprobe or =fentry in the environment forces
+ * one way (tests use it to cover both).  A wanted, non-optional function
+ * that is missing, or present only as a compiler clone (foo.isra.0), is an
+ * error: one line naming it, return -1.
+ */
+int probes__select(struct probe *p, int n);
+
+/* Number of enabled probes; mode_name gives "fentry"/"kprobe"/"mixed". */
+int probes__count_enabled(const struct probe *p, int n);
+const char *probes__mode_name(const struct probe *p, int n);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The life of a tool run: libbpf logging, signals, the main loop, output. */
+#ifndef BTBPF_TRACE_H
+#define BTBPF_TRACE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include <bpf/libbpf.h>
+
+extern const char *tool_name;
+extern volatile sig_atomic_t exiting;
+
+/* Routes libbpf's messages to stderr (debug ones only with -v), makes
+ * SIGINT and SIGTERM end the trace, and turns SIGPIPE into a quiet end
+ * (see trace__output_ok). */
+void trace__init(const char *tool);
+
+/* "tool: message" on stderr. */
+void warnx_tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Flushes stdout; false once the reader went away (| head): the tool then
+ * stops quietly with exit status 0. */
+bool trace__output_ok(void);
+
+/* "HH:MM:SS" now, or for a bpf_ktime_get_ns() value. */
+char *trace__time_now(char buf[16]);
+char *trace__time_of(__u64 ktime_ns, char buf[16]);
+
+struct loop_opts {
+	struct ring_buffer *rb;		/* polled when set */
+	long interval_s;		/* call on_tick every interval; 0: only at the end */
+	long count;			/* stop after that many ticks; 0: no limit */
+	long duration_s;		/* stop after that long; 0: no limit */
+	const volatile __u64 *lost;	/* BPF counter of dropped events */
+	/* Called per interval and once at the end (final == true), unless the
+	 * last interval has just printed.  Returns false to stop. */
+	bool (*on_tick)(void *ctx, bool final);
+	void *ctx;
+};
+
+/* Runs until Ctrl-C/SIGTERM, the duration, the count, or a closed stdout.
+ * Returns 0, or a negative error from polling. */
+int trace__run(const struct loop_opts *o);
+
+#endif

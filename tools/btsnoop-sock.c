@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btsnoop-sock: trace sendmsg/recvmsg on Bluetooth sockets (L2CAP, SCO,
+ * HCI, RFCOMM, ISO): who, which socket and peer, bytes, errors; or count
+ * them per process.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "btsnoop-sock.h"
+#include "btsnoop-sock.skel.h"
+#include "cli.h"
+#include "json.h"
+#include "names.h"
+#include "probes.h"
+#include "trace.h"
+
+static struct env {
+	__u32 pid;
+	unsigned int protos;	/* bit per enum bt_proto; 0 = all */
+	bool failed;
+	bool count;
+	bool addr;
+	bool latency;
+	long interval;
+	long duration;
+} env;
+
+static const char *const proto_names[BT_PROTO_MAX] = {
+	[BT_L2CAP] = "L2CAP", [BT_HCI] = "HCI", [BT_SCO] = "SCO",
+	[BT_RFCOMM] = "RFCOMM", [BT_ISO] = "ISO",
+};
+
+const char argp_program_doc[] =
+"Trace sendmsg/recvmsg on Bluetooth sockets (L2CAP, SCO, HCI, RFCOMM, ISO).\n"
+"\n"
+"USAGE: btsnoop-sock [-h] [-T] [-j] [-a] [-L] [-x] [-p PID] [-P PROTO[,PROTO]]\n"
+"                    [-c [-i SECONDS]] [-d SECONDS]\n"
+"\n"
+"EXAMPLES:\n"
+"    btsnoop-sock              # trace every Bluetooth socket call\n"
+"    btsnoop-sock -a           # add peer address, connection handle, PSM/CID\n"
+"    btsnoop-sock -L           # add the time spent in the kernel (usecs)\n"
+"    btsnoop-sock -P sco       # SCO sockets only (audio)\n"
+"    btsnoop-sock -x           # only calls that failed (EAGAIN, ...)\n"
+"    btsnoop-sock -p 1234      # only PID 1234\n"
+"    btsnoop-sock -c           # count calls/bytes/errors, print on Ctrl-C\n"
+"    btsnoop-sock -c -i 5      # ... and every 5 seconds\n"
+"    btsnoop-sock -j -d 10     # JSON lines for 10 seconds\n";
+
+enum { OPT_INTERVAL = 'i' };
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process only", 0 },
+	{ "proto", 'P', "PROTO", 0, "Protocols, comma-separated: l2cap,sco,hci,rfcomm,iso", 0 },
+	{ "failed", 'x', NULL, 0, "Only calls that returned an error", 0 },
+	{ "count", 'c', NULL, 0, "Count calls, bytes and errors per process instead of tracing each", 0 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0, "With -c: print and reset the counts every SECONDS", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
+	{ "addr", 'a', NULL, 0, "Add peer address, connection handle and channel columns", 0 },
+	{ "latency", 'L', NULL, 0, "Add the time the call spent in the kernel (usecs)", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{},
+};
+
+static void parse_protos(struct argp_state *state, char *arg)
+{
+	char *save = NULL, *tok;
+	int i;
+
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < BT_PROTO_MAX; i++)
+			if (proto_names[i] && !strcasecmp(tok, proto_names[i]))
+				break;
+		if (i == BT_PROTO_MAX)
+			argp_error(state, "unknown protocol: '%s' (expected l2cap, sco, hci, rfcomm, iso)", tok);
+		env.protos |= 1u << i;
+	}
+	if (!env.protos)
+		argp_error(state, "no protocol given to -P");
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'p':
+		env.pid = cli__parse_long(state, arg, "PID", 1, 4194304);
+		break;
+	case 'P':
+		parse_protos(state, arg);
+		break;
+	case 'x':
+		env.failed = true;
+		break;
+	case 'c':
+		env.count = true;
+		break;
+	case OPT_INTERVAL:
+		env.interval = cli__parse_long(state, arg, "interval", 1, 86400);
+		break;
+	case 'd':
+		env.duration = cli__parse_long(state, arg, "duration", 1, 31536000);
+		break;
+	case 'a':
+		env.addr = true;
+		break;
+	case 'L':
+		env.latency = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument: '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (env.interval && !env.count)
+			argp_error(state, "-i/--interval needs -c/--count");
+		if (env.count && (env.addr || env.latency))
+			argp_error(state, "-a and -L print per-call columns: not with -c/--count");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static bool want_proto(int proto)
+{
+	return !env.protos || (env.protos & (1u << proto));
+}
+
+/* ---- event mode ---- */
+
+static void print_header(void)
+{
+	if (common_env.json)
+		return;
+	if (common_env.timestamp)
+		printf("%-8s ", "TIME");
+	printf("%-7s %-16s %-6s %s %7s %-7s", "PID", "COMM", "PROTO", "D", "BYTES", "RET");
+	if (env.latency)
+		printf(" %9s", "LAT(us)");
+	if (env.addr)
+		printf(" %-17s %-6s %s", "PEER", "HANDLE", "CHAN");
+	printf("\n");
+}
+
+/* "[krfcommd]" for kernel threads, as ps shows them */
+static const char *comm_label(const struct sock_event *e, char *buf, size_t len)
+{
+	if (e->flags & EV_KTHREAD)
+		snprintf(buf, len, "[%.*s]", TASK_COMM_LEN, e->comm);
+	else
+		snprintf(buf, len, "%.*s", TASK_COMM_LEN, e->comm);
+	return buf;
+}
+
+static void chan_text(const struct sock_event *e, char *buf, size_t len)
+{
+	if (e->proto == BT_L2CAP && (e->flags & EV_HAS_PEER))
+		snprintf(buf, len, "psm=0x%04x cid=0x%04x", e->psm, e->cid);
+	else if (e->proto == BT_RFCOMM && (e->flags & EV_HAS_PEER))
+		snprintf(buf, len, "ch=%u", e->cid);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void print_event_text(const struct sock_event *e)
+{
+	char ts[16], comm[TASK_COMM_LEN + 3], ret[24], peer[18], handle[8], chan[32], eb[16];
+
+	if (common_env.timestamp)
+		printf("%-8s ", trace__time_of(e->ts_ns, ts));
+	if (e->ret >= 0)
+		snprintf(ret, sizeof(ret), "%lld", (long long)e->ret);
+	else
+		snprintf(ret, sizeof(ret), "%s", errno__name(-e->ret, eb));
+	printf("%-7u %-16s %-6s %s %7lld %-7s", e->pid, comm_label(e, comm, sizeof(comm)),
+	       proto_names[e->proto], e->dir == DIR_SEND ? "W" : "R",
+	       e->ret > 0 ? (long long)e->ret : 0LL, ret);
+	if (env.latency)
+		printf(" %9.1f", e->lat_ns / 1000.0);
+	if (env.addr) {
+		if (e->flags & EV_HAS_PEER)
+			btaddr__format(e->peer, peer);
+		else if (e->flags & EV_HAS_DEV)
+			hci__name(e->dev, peer);
+		else
+			strcpy(peer, "-");
+		if (e->flags & EV_HAS_HANDLE)
+			snprintf(handle, sizeof(handle), "%u", e->handle);
+		else
+			strcpy(handle, "-");
+		chan_text(e, chan, sizeof(chan));
+		printf(" %-17s %-6s %s", peer, handle, chan);
+	}
+	printf("\n");
+}
+
+static void print_event_json(const struct sock_event *e)
+{
+	char buf[24], eb[16];
+
+	printf("{\"ts_ns\":%llu", (unsigned long long)e->ts_ns);
+	if (common_env.timestamp)
+		printf(",\"time\":\"%s\"", trace__time_of(e->ts_ns, buf));
+	printf(",\"pid\":%u,\"tid\":%u,\"comm\":", e->pid, e->tid);
+	json__string_n(stdout, e->comm, TASK_COMM_LEN);
+	printf(",\"kthread\":%s,\"proto\":\"%s\",\"dir\":\"%s\",\"bytes\":%lld,\"ret\":%lld",
+	       e->flags & EV_KTHREAD ? "true" : "false", proto_names[e->proto],
+	       e->dir == DIR_SEND ? "W" : "R", e->ret > 0 ? (long long)e->ret : 0LL,
+	       (long long)e->ret);
+	if (e->ret < 0)
+		printf(",\"errno\":\"%s\"", errno__name(-e->ret, eb));
+	printf(",\"len\":%llu,\"lat_us\":%.1f", (unsigned long long)e->len, e->lat_ns / 1000.0);
+	if (e->flags & EV_HAS_PEER)
+		printf(",\"peer\":\"%s\"", btaddr__format(e->peer, buf));
+	if (e->flags & EV_HAS_DEV)
+		printf(",\"dev\":\"%s\"", hci__name(e->dev, buf));
+	if (e->flags & EV_HAS_HANDLE)
+		printf(",\"handle\":%u", e->handle);
+	if (e->proto == BT_L2CAP && (e->flags & EV_HAS_PEER))
+		printf(",\"psm\":%u,\"cid\":%u", e->psm, e->cid);
+	if (e->proto == BT_RFCOMM && (e->flags & EV_HAS_PEER))
+		printf(",\"channel\":%u", e->cid);
+	printf("}\n");
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct sock_event *e = data;
+
+	if (size < sizeof(*e) || e->proto >= BT_PROTO_MAX || !proto_names[e->proto])
+		return 0;
+	if (common_env.json)
+		print_event_json(e);
+	else
+		print_event_text(e);
+	return 0;
+}
+
+/* ---- counting mode ---- */
+
+struct count_row {
+	struct count_key key;	/* err = 0 */
+	char comm[TASK_COMM_LEN];
+	__u64 calls, bytes;
+	struct { __u16 err; __u64 n; } errs[8];
+	int nerrs;
+	__u64 other_errs;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct count_key *x = &((const struct count_row *)a)->key;
+	const struct count_key *y = &((const struct count_row *)b)->key;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return x->dir - y->dir;
+}
+
+static struct count_row *find_row(struct count_row *rows, int *n, const struct count_key *k)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (rows[i].key.pid == k->pid && rows[i].key.proto == k->proto &&
+		    rows[i].key.dir == k->dir && rows[i].key.kthread == k->kthread)
+			return &rows[i];
+	memset(&rows[*n], 0, sizeof(rows[*n]));
+	rows[*n].key = *k;
+	rows[*n].key.err = 0;
+	return &rows[(*n)++];
+}
+
+static void add_err(struct count_row *r, __u16 err, __u64 n)
+{
+	int i;
+
+	for (i = 0; i < r->nerrs; i++)
+		if (r->errs[i].err == err) {
+			r->errs[i].n += n;
+			return;
+		}
+	if (r->nerrs == (int)(sizeof(r->errs) / sizeof(r->errs[0]))) {
+		r->other_errs += n;
+		return;
+	}
+	r->errs[r->nerrs].err = err;
+	r->errs[r->nerrs++].n = n;
+}
+
+static void print_rows(struct count_row *rows, int n)
+{
+	char ts[16], comm[TASK_COMM_LEN + 3], eb[16];
+	int i, j;
+
+	if (!common_env.json) {
+		if (common_env.timestamp)
+			printf("%s\n", trace__time_now(ts));
+		printf("%-7s %-16s %-6s %s %9s %11s %s\n", "PID", "COMM", "PROTO", "D", "CALLS",
+		       "BYTES", "ERRORS");
+	}
+	for (i = 0; i < n; i++) {
+		const struct count_row *r = &rows[i];
+		const char *dir = r->key.dir == DIR_SEND ? "W" : "R";
+
+		if (common_env.json) {
+			printf("{");
+			if (common_env.timestamp)
+				printf("\"time\":\"%s\",", trace__time_now(ts));
+			printf("\"pid\":%u,\"comm\":", r->key.pid);
+			json__string_n(stdout, r->comm, TASK_COMM_LEN);
+			printf(",\"kthread\":%s,\"proto\":\"%s\",\"dir\":\"%s\",\"calls\":%llu,\"bytes\":%llu,\"errors\":{",
+			       r->key.kthread ? "true" : "false", proto_names[r->key.proto], dir,
+			       (unsigned long long)r->calls, (unsigned long long)r->bytes);
+			for (j = 0; j < r->nerrs; j++)
+				printf("%s\"%s\":%llu", j ? "," : "", errno__name(r->errs[j].err, eb),
+				       (unsigned long long)r->errs[j].n);
+			if (r->other_errs)
+				printf("%s\"other\":%llu", r->nerrs ? "," : "",
+				       (unsigned long long)r->other_errs);
+			printf("}}\n");
+			continue;
+		}
+		if (r->key.kthread)
+			snprintf(comm, sizeof(comm), "[%.*s]", TASK_COMM_LEN, r->comm);
+		else
+			snprintf(comm, sizeof(comm), "%.*s", TASK_COMM_LEN, r->comm);
+		printf("%-7u %-16s %-6s %s %9llu %11llu ", r->key.pid, comm,
+		       proto_names[r->key.proto], dir, (unsigned long long)r->calls,
+		       (unsigned long long)r->bytes);
+		for (j = 0; j < r->nerrs; j++)
+			printf("%s%s:%llu", j ? "," : "", errno__name(r->errs[j].err, eb),
+			       (unsigned long long)r->errs[j].n);
+		if (r->other_errs)
+			printf("%sother:%llu", r->nerrs ? "," : "", (unsigned long long)r->other_errs);
+		if (!r->nerrs && !r->other_errs)
+			printf("-");
+		printf("\n");
+	}
+	if (!common_env.json)
+		printf("\n");
+}
+
+#define MAX_ROWS 4096
+
+/* Drains the BPF counts map into one row per (PID, PROTO, DIR) and prints
+ * it; each interval starts from zero. */
+static bool print_counts(void *ctx, bool final)
+{
+	struct btsnoop_sock_bpf *obj = ctx;
+	int fd = bpf_map__fd(obj->maps.counts);
+	static struct count_key keys[MAX_ROWS];
+	static struct count_row rows[MAX_ROWS];
+	struct count_key key, *prev = NULL;
+	struct count_val val;
+	int nkeys = 0, nrows = 0, i;
+
+	while (nkeys < MAX_ROWS && !bpf_map_get_next_key(fd, prev, &key)) {
+		keys[nkeys] = key;
+		prev = &keys[nkeys++];
+	}
+	for (i = 0; i < nkeys; i++) {
+		struct count_row *r;
+
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &val) &&
+		    (bpf_map_lookup_elem(fd, &keys[i], &val) || bpf_map_delete_elem(fd, &keys[i])))
+			continue;
+		r = find_row(rows, &nrows, &keys[i]);
+		memcpy(r->comm, val.comm, sizeof(r->comm));
+		r->calls += val.calls;
+		r->bytes += val.bytes;
+		if (keys[i].err)
+			add_err(r, keys[i].err, val.calls);
+	}
+	qsort(rows, nrows, sizeof(rows[0]), row_cmp);
+	print_rows(rows, nrows);
+	if (obj->bss->count_overflow)
+		warnx_tool("%llu calls not counted: count table full",
+			   (unsigned long long)obj->bss->count_overflow);
+	return true;
+}
+
+/* ---- setup ---- */
+
+#define PROBE(name, proto_) { .func = #name, .fentry = obj->progs.name##_fentry, \
+	.fexit = obj->progs.name##_fexit, .kprobe = obj->progs.name##_kprobe,      \
+	.kretprobe = obj->progs.name##_kretprobe, .optional = true,                 \
+	.wanted = want_proto(proto_) }
+
+int main(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .doc = argp_program_doc, .children = children,
+	};
+	struct ring_buffer *rb = NULL;
+	struct btsnoop_sock_bpf *obj;
+	int err, n;
+
+	cli__init("btsnoop-sock");
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return EXIT_USAGE;
+	trace__init("btsnoop-sock");
+	if (preflight__check("bluetooth"))
+		return 1;
+
+	obj = btsnoop_sock_bpf__open();
+	if (!obj) {
+		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+		return 1;
+	}
+	obj->rodata->targ_tgid = env.pid;
+	obj->rodata->targ_failed = env.failed;
+	obj->rodata->targ_count = env.count;
+
+	struct probe probes[] = {
+		PROBE(l2cap_sock_sendmsg, BT_L2CAP),
+		PROBE(l2cap_sock_recvmsg, BT_L2CAP),
+		PROBE(sco_sock_sendmsg, BT_SCO),
+		PROBE(sco_sock_recvmsg, BT_SCO),
+		PROBE(hci_sock_sendmsg, BT_HCI),
+		PROBE(hci_sock_recvmsg, BT_HCI),
+		PROBE(rfcomm_sock_sendmsg, BT_RFCOMM),
+		PROBE(rfcomm_sock_recvmsg, BT_RFCOMM),
+		PROBE(iso_sock_sendmsg, BT_ISO),
+		PROBE(iso_sock_recvmsg, BT_ISO),
+	};
+	n = sizeof(probes) / sizeof(probes[0]);
+	/* A protocol asked for by name must be traceable; the others are
+	 * skipped when their module (rfcomm) or kernel (ISO: 6.0+) lacks them. */
+	for (int i = 0; i < n; i++)
+		probes[i].optional = !env.protos;
+	err = probes__select(probes, n);
+	if (err)
+		goto cleanup;
+	if (!probes__count_enabled(probes, n)) {
+		warnx_tool("no Bluetooth socket functions found to trace");
+		err = 1;
+		goto cleanup;
+	}
+
+	err = btsnoop_sock_bpf__load(obj);
+	if (err) {
+		warnx_tool("failed to load BPF programs: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = btsnoop_sock_bpf__attach(obj);
+	if (err) {
+		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (!env.count) {
+		rb = ring_buffer__new(bpf_map__fd(obj->maps.events), handle_event, NULL, NULL);
+		if (!rb) {
+			err = -errno;
+			warnx_tool("failed to create the ring buffer: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
+
+	if (!common_env.json) {
+		printf("Tracing Bluetooth socket calls (%s)", probes__mode_name(probes, n));
+		if (env.duration)
+			printf(" for %ld secs", env.duration);
+		printf("... Hit Ctrl-C to end.\n");
+		if (!env.count)
+			print_header();
+	}
+
+	struct loop_opts lo = {
+		.rb = rb,
+		.interval_s = env.interval,
+		.duration_s = env.duration,
+		.lost = &obj->bss->lost_events,
+		.on_tick = env.count ? print_counts : NULL,
+		.ctx = obj,
+	};
+	err = trace__run(&lo);
+
+cleanup:
+	ring_buffer__free(rb);
+	btsnoop_sock_bpf__destroy(obj);
+	return err != 0;
+}

@@ -1,0 +1,112 @@
+# Guest-side helpers for the integration tests (sourced by tests/vm/t-*.sh).
+# Each check prints "ok - what" or "not ok - what (details)"; the host side
+# (run-tests.sh) counts them.  Run as root inside the guest.
+
+BUILD=${BUILD:-$PWD/build}
+T=$(mktemp -d /tmp/btbpf-test.XXXXXX)
+FAILS=0
+
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+skip()   { echo "SKIP - $*"; }
+
+# check_eq WHAT EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1 ($3)"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+
+# check_cmd WHAT command...: passes when the command succeeds
+check_cmd() {
+	_what=$1; shift
+	if "$@" > "$T/check.out" 2>&1; then ok "$_what"
+	else not_ok "$_what: '$*' failed: $(head -c 300 "$T/check.out")"; fi
+}
+
+# check_grep WHAT PATTERN FILE: passes when FILE has a line matching PATTERN
+check_grep() {
+	if grep -qE "$2" "$3"; then ok "$1"
+	else not_ok "$1: no line matching '$2' in $(basename "$3"): $(head -c 400 "$3")"; fi
+}
+
+# Bluetooth test bed: the modules and BlueZ's emulator with two connected
+# virtual controllers, hci0 and hci1, both up.  Exports ADDR0, ADDR1.
+# Skips the whole script (exit 0 after a SKIP line) without Bluetooth.
+bt_setup() {
+	if ! modprobe -a bluetooth hci_vhci 2>/dev/null; then
+		skip "this kernel has no Bluetooth (modprobe bluetooth hci_vhci failed)"
+		exit 0
+	fi
+	# BlueZ's emulator segfaults without the kernel's AF_ALG crypto.
+	modprobe -a algif_hash algif_skcipher cmac ecb
+	btvirt -l2 > "$T/btvirt.log" 2>&1 &
+	BTVIRT_PID=$!
+	for _i in $(seq 100); do
+		[ -e /sys/class/bluetooth/hci1 ] && break
+		sleep 0.1
+	done
+	hciconfig hci0 up && hciconfig hci1 up && hciconfig hci1 piscan || {
+		not_ok "bt_setup: controllers did not come up: $(cat "$T/btvirt.log")"
+		exit 1
+	}
+	ADDR0=$(hciconfig hci0 | awk '/BD Address/ { print $3 }')
+	ADDR1=$(hciconfig hci1 | awk '/BD Address/ { print $3 }')
+}
+
+# start_tool NAME tool args...: starts a tool in the background with its
+# stdout in $T/NAME.out and stderr in $T/NAME.err, and waits until it is
+# attached (its "Tracing" banner, or for -j runs a "ready" marker file is not
+# available, so the BPF links: bpftool sees them).  Sets TOOL_PID.
+start_tool() {
+	_name=$1; shift
+	"$@" > "$T/$_name.out" 2> "$T/$_name.err" &
+	TOOL_PID=$!
+	for _i in $(seq 600); do
+		if grep -q '^Tracing' "$T/$_name.out" 2>/dev/null ||
+		   [ -n "$(bpftool link show 2>/dev/null | head -1)" ]; then
+			sleep 0.2
+			return 0
+		fi
+		kill -0 $TOOL_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	not_ok "start $_name: '$*' did not start: $(cat "$T/$_name.err")"
+	return 1
+}
+
+# stop_tool [SIGNAL]: ends the tool started last and returns its exit status
+stop_tool() {
+	kill -"${1:-INT}" $TOOL_PID 2>/dev/null
+	wait $TOOL_PID
+}
+
+# Nothing of ours may stay attached after a tool exits.
+check_detached() {
+	_links=$(bpftool link show 2>/dev/null | grep -c .)
+	# prog names are cut to 15 characters: count tracing/kprobe programs
+	# (nothing else loads BPF in the guest)
+	_progs=$(bpftool prog show 2>/dev/null | grep -cE '^[0-9]+: (tracing|kprobe) ')
+	check_eq "$1: no BPF links or programs left" "0 0" "$_links $_progs"
+}
+
+# l2test_pair N BYTES [extra client options]: a server on hci1 and a client
+# on hci0 sending N frames of BYTES.  Sets SRV_PID, CLI_PID.
+l2test_pair() {
+	_n=$1; _b=$2; shift 2
+	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
+	SRV_PID=$!
+	sleep 0.5
+	l2test -s -i hci0 -P 4113 -N "$_n" -b "$_b" "$@" "$ADDR1" > "$T/l2cli.log" 2>&1 &
+	CLI_PID=$!
+	wait $CLI_PID
+	_rc=$?
+	sleep 0.5
+	kill $SRV_PID 2>/dev/null
+	wait $SRV_PID 2>/dev/null
+	return $_rc
+}
+
+finish() {
+	kill $BTVIRT_PID 2>/dev/null
+	rm -rf "$T"
+	exit $((FAILS > 0))
+}

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btacklat: time from handing an ACL/LE/ISO packet to the driver until the
+ * controller reports it completed (HCI_EV_NUM_COMP_PKTS), per connection.
+ *
+ * FIFO mode (every kernel with hci_num_comp_pkts_evt, checked on Debian
+ * 6.1.192): push bpf_ktime at hci_send_frame entry into a ring keyed by
+ * (hdev->id, handle); at hci_num_comp_pkts_evt pop `count` stamps per
+ * handle.  TXQ mode (6.15+, checked against the 6.19 and 7.1 sources): the
+ * kernel keeps the per-connection FIFO itself and calls hci_conn_tx_queue
+ * before each send and hci_conn_tx_dequeue once per completed packet; we
+ * push and pop there, one at a time.
+ *
+ * Why no lock: tx_work (all ACL/ISO sends) and rx_work (all events) run on
+ * hdev->workqueue, an ordered workqueue (hci_register_dev, 5.13..7.1), so
+ * pushes and pops for one controller never overlap.  Rings of different
+ * controllers are different keys.  Shared histograms and counters are
+ * updated atomically because two controllers' workqueues do run in parallel.
+ *
+ * Why matching stays exact: before popping, the ring is reconciled with the
+ * number of packets the kernel itself has in flight on that connection
+ * (hci_conn->sent in FIFO mode, tx_q length in TXQ mode).  Completions of
+ * packets we never stamped (sent before we attached, or dropped on ring
+ * overflow) are the oldest ones, so they are counted as untracked instead of
+ * consuming a younger packet's stamp; stamps the kernel does not count
+ * (raw HCI-socket ACL) are dropped as stale.  Nothing is silently paired.
+ */
+#include "btbpf.bpf.h"
+#include "btacklat.h"
+
+#define HCI_ACLDATA_PKT	0x02	/* include/net/bluetooth/hci.h, all versions */
+#define HCI_ISODATA_PKT	0x05
+
+/* hci_conn->type values (hci.h).  0x82 is ISO_LINK up to 6.16 and CIS_LINK
+ * from 6.17, which added BIS_LINK 0x83 and PA_LINK 0x84. */
+#define ACL_LINK	0x01
+#define LE_LINK		0x80
+#define ISO_FIRST_LINK	0x82
+#define ISO_LAST_LINK	0x84
+
+const volatile int targ_dev = -1;	/* hdev->id, -1: every controller */
+const volatile bool targ_per_conn = false;	/* -C */
+const volatile bool targ_ms = false;	/* -m */
+
+struct ack_stats stats = {};
+
+/* Zeroed templates for new map values: too big for the 512-byte stack. */
+const struct ack_ring zero_ring = {};
+const struct hist_val zero_hist = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ring_key);
+	__type(value, struct ack_ring);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct hist_key);
+	__type(value, struct hist_val);
+} hists SEC(".maps");
+
+/*
+ * Local CO-RE flavours: only the fields read here.  Checked against the
+ * module BTF of Debian 6.1.192 (bluetooth.ko) and the 7.1 sources; hci_conn
+ * ->list is the first member in both, but the offset is relocated anyway.
+ */
+struct list_head___ack {
+	struct list_head___ack *next;
+} __pai;
+
+struct hci_conn_hash___ack {
+	struct list_head___ack list;
+} __pai;
+
+struct hci_dev___ack {
+	__u16 id;
+	struct hci_conn_hash___ack conn_hash;
+} __pai;
+
+struct hci_conn___ack {
+	struct list_head___ack list;
+	bdaddr_t dst;
+	__u16 handle;
+	__u8 type;
+	unsigned int sent;
+	struct hci_dev___ack *hdev;
+} __pai;
+
+/* 6.15+ (commit 134f4b39df7b): the kernel's own queue of sent packets.
+ * In flight = queued clones + counted-only "extra" entries. */
+struct sk_buff_head___ack {
+	__u32 qlen;
+} __pai;
+
+struct tx_queue___ack {
+	struct sk_buff_head___ack queue;
+	unsigned int extra;
+} __pai;
+
+struct hci_conn___txq {
+	struct tx_queue___ack tx_q;
+} __pai;
+
+struct sk_buff___ack {
+	unsigned int len;
+	unsigned char *data;
+	char cb[48];		/* struct bt_skb_cb; pkt_type is its first byte (6.1, 7.1) */
+} __pai;
+
+static __always_inline bool dev_wanted(__u16 dev)
+{
+	return targ_dev < 0 || targ_dev == dev;
+}
+
+static __always_inline void stat_add(__u64 *c, __u64 n)
+{
+	if (n)
+		__sync_fetch_and_add(c, n);
+}
+
+static __always_inline struct ack_ring *ring_get(struct ring_key *k, bool create)
+{
+	struct ack_ring *r = bpf_map_lookup_elem(&rings, k);
+
+	if (r || !create)
+		return r;
+	bpf_map_update_elem(&rings, k, &zero_ring, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&rings, k);
+}
+
+static __always_inline void ring_push(struct ring_key *k)
+{
+	struct ack_ring *r = ring_get(k, true);
+
+	if (!r) {		/* rings map full: the completion will be untracked */
+		stat_add(&stats.overflow, 1);
+		return;
+	}
+	if (r->head - r->tail >= ACK_RING) {
+		r->tail++;	/* drop the oldest; its completion becomes untracked */
+		stat_add(&stats.overflow, 1);
+	}
+	r->ts[r->head & ACK_RING_MASK] = bpf_ktime_get_ns();
+	r->head++;
+	stat_add(&stats.sent, 1);
+}
+
+static __always_inline struct hist_val *hist_get(struct ring_key *k, struct hci_conn___ack *conn)
+{
+	struct hist_key hk = {};
+	struct hist_val *h;
+
+	if (targ_per_conn) {
+		hk.dev = k->dev;
+		hk.handle = k->handle;
+		BPF_CORE_READ_INTO(&hk.peer, conn, dst);
+		hk.type = BPF_CORE_READ(conn, type);
+	}
+	h = bpf_map_lookup_elem(&hists, &hk);
+	if (h)
+		return h;
+	bpf_map_update_elem(&hists, &hk, &zero_hist, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&hists, &hk);
+}
+
+static __always_inline void hist_add(struct hist_val *h, __u64 delta_ns)
+{
+	__u64 v = targ_ms ? delta_ns / 1000000 : delta_ns / 1000;
+	__u64 slot = log2_u64(v);
+
+	if (slot >= ACK_SLOTS)
+		slot = ACK_SLOTS - 1;
+	/* a no-op after the clamp, but clang checks a zero-extended copy and
+	 * indexes with the original: the barrier keeps the mask, and the
+	 * mask keeps the verifier sure of the bound */
+	asm volatile("" : "+r"(slot));
+	__sync_fetch_and_add(&h->slots[slot & (ACK_SLOTS - 1)], 1);
+}
+
+struct pop_ctx {
+	struct ack_ring *r;
+	struct hist_val *h;
+	__u64 now;
+};
+
+/* bpf_loop callback: verified once, where a plain loop of 64 pops with
+ * log2's branches inside the 16-handle loop exceeds the verifier's budget */
+static int pop_one(__u32 i, void *ctx)
+{
+	struct pop_ctx *c = ctx;
+
+	hist_add(c->h, c->now - c->r->ts[c->r->tail & ACK_RING_MASK]);
+	c->r->tail++;
+	return 0;
+}
+
+/*
+ * `count` packets completed on connection k; the kernel had `inflight` of
+ * them outstanding before this completion.  See the top comment.
+ */
+static __always_inline void ring_complete(struct ring_key *k, struct hci_conn___ack *conn,
+					  __u32 inflight, __u32 count)
+{
+	struct ack_ring *r = ring_get(k, false);
+	__u32 occ = r ? r->head - r->tail : 0, untracked, n;
+	struct pop_ctx c = {};
+
+	if (r && occ > inflight) {
+		stat_add(&stats.stale, occ - inflight);
+		r->tail += occ - inflight;
+		occ = inflight;
+	}
+	untracked = inflight - occ < count ? inflight - occ : count;
+	n = count - untracked < occ ? count - untracked : occ;
+	stat_add(&stats.untracked, untracked);
+	stat_add(&stats.unmatched, count - untracked - n);
+	if (!r || !n)
+		return;
+	c.h = hist_get(k, conn);
+	if (!c.h)
+		return;		/* hists map full: n stamps stay, dropped as stale later */
+	c.r = r;
+	c.now = bpf_ktime_get_ns();
+	bpf_loop(n, pop_one, &c, 0);	/* n <= occ <= ACK_RING */
+	stat_add(&stats.acked, n);
+}
+
+/* ---- FIFO mode ---- */
+
+static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff___ack *skb)
+{
+	struct ring_key k = {};
+	unsigned char *data;
+	__u8 pkt_type;
+	__u16 hdr;
+
+	/* SCO (3) is not acked by NUM_COMP unless SCO flow control is on,
+	 * which 6.1 never enables: only ACL and ISO enter the FIFO. */
+	bpf_core_read(&pkt_type, 1, &skb->cb[0]);
+	if (pkt_type != HCI_ACLDATA_PKT && pkt_type != HCI_ISODATA_PKT)
+		return 0;
+	k.dev = BPF_CORE_READ(hdev, id);
+	if (!dev_wanted(k.dev) || BPF_CORE_READ(skb, len) < 2)
+		return 0;
+	/* At entry data points at the ACL/ISO header (hci_vhci pushes its
+	 * H4 byte later, inside the driver): handle = low 12 bits. */
+	data = BPF_CORE_READ(skb, data);
+	if (bpf_probe_read_kernel(&hdr, sizeof(hdr), data))
+		return 0;
+	k.handle = hdr & 0x0fff;
+	ring_push(&k);
+	return 0;
+}
+
+/* hci_conn_hash_lookup_handle() is an inline in hci_core.h: walk the list
+ * ourselves (under rx_work, like the kernel's lookup right after us). */
+static __always_inline struct hci_conn___ack *conn_lookup(struct hci_dev___ack *hdev, __u16 handle)
+{
+	struct list_head___ack *head = __builtin_preserve_access_index(&hdev->conn_hash.list);
+	struct list_head___ack *node = BPF_CORE_READ(head, next);
+	__u32 off = bpf_core_field_offset(struct hci_conn___ack, list);
+	int i;
+
+	for (i = 0; i < ACK_MAX_CONNS && node && node != head; i++) {
+		struct hci_conn___ack *c = (void *)node - off;
+
+		if (BPF_CORE_READ(c, handle) == handle)
+			return c;
+		node = BPF_CORE_READ(node, next);
+	}
+	return NULL;
+}
+
+struct num_comp_ctx {
+	struct hci_dev___ack *hdev;
+	void *data;
+	__u16 dev;
+};
+
+/* bpf_loop callback for entry i of the event's handle list */
+static int num_comp_one(__u32 i, void *ctx)
+{
+	struct num_comp_ctx *c = ctx;
+	struct hci_conn___ack *conn;
+	struct ring_key k = { .dev = c->dev };
+	__u16 info[2];		/* __le16 handle, count; x86 is little-endian */
+
+	if (bpf_probe_read_kernel(info, sizeof(info), c->data + 1 + i * 4))
+		return 1;
+	/* the kernel looks the raw value up: a handle with flag bits set
+	 * matches no connection, there and here */
+	conn = conn_lookup(c->hdev, info[0]);
+	if (!conn) {
+		stat_add(&stats.unmatched, info[1]);
+		return 0;
+	}
+	k.handle = info[0] & 0x0fff;
+	/* sent is decremented after us: it still counts these packets */
+	ring_complete(&k, conn, BPF_CORE_READ(conn, sent), info[1]);
+	return 0;
+}
+
+/* data points at struct hci_ev_num_comp_pkts { __u8 num; struct
+ * { __le16 handle; __le16 count; } handles[num]; } (6.1: "num"; the
+ * 5.x "num_hndl" handler took no data argument and is not hooked).
+ * bpf_loop needs 5.17, as does this handler signature. */
+static __always_inline int on_num_comp(struct hci_dev___ack *hdev, void *data,
+				       struct sk_buff___ack *skb)
+{
+	struct num_comp_ctx c = { .hdev = hdev, .data = data };
+	__u8 num;
+
+	c.dev = BPF_CORE_READ(hdev, id);
+	if (!dev_wanted(c.dev) || bpf_probe_read_kernel(&num, 1, data))
+		return 0;
+	/* the kernel drops an event shorter than its handle list: so do we */
+	if (BPF_CORE_READ(skb, len) < (unsigned int)num * 4)
+		return 0;
+	if (num > ACK_MAX_HANDLES) {
+		stat_add(&stats.skipped, num - ACK_MAX_HANDLES);
+		num = ACK_MAX_HANDLES;
+	}
+	bpf_loop(num, num_comp_one, &c, 0);
+	return 0;
+}
+
+/* ---- TXQ mode (6.15+) ---- */
+
+static __always_inline bool conn_key(struct hci_conn___ack *conn, struct ring_key *k)
+{
+	__u8 type = BPF_CORE_READ(conn, type);
+
+	/* the kernel tracks SCO only with HCI_SCO_FLOWCTL: leave SCO out */
+	if (type != ACL_LINK && type != LE_LINK &&
+	    (type < ISO_FIRST_LINK || type > ISO_LAST_LINK))
+		return false;
+	k->dev = BPF_CORE_READ(conn, hdev, id);
+	k->handle = BPF_CORE_READ(conn, handle) & 0x0fff;
+	return dev_wanted(k->dev);
+}
+
+static __always_inline int on_tx_queue(struct hci_conn___ack *conn)
+{
+	struct ring_key k = {};
+
+	if (conn_key(conn, &k))
+		ring_push(&k);
+	return 0;
+}
+
+static __always_inline int on_tx_dequeue(struct hci_conn___ack *conn)
+{
+	struct hci_conn___txq *cq = (void *)conn;
+	struct ring_key k = {};
+	__u32 inflight;
+
+	if (!bpf_core_field_exists(cq->tx_q) || !conn_key(conn, &k))
+		return 0;
+	inflight = BPF_CORE_READ(cq, tx_q.queue.qlen) + BPF_CORE_READ(cq, tx_q.extra);
+	ring_complete(&k, conn, inflight, 1);
+	return 0;
+}
+
+/* ---- both modes ---- */
+
+/* Stamps left when the connection goes are not latencies: count them as
+ * unacked (per connection too) and forget the ring, so a new connection
+ * reusing the handle starts empty.  hci_conn_del runs in rx_work
+ * (Disconnection Complete) or after the workqueue is drained (power off,
+ * hci_conn_hash_flush). */
+static __always_inline int on_conn_del(struct hci_conn___ack *conn)
+{
+	struct ring_key k = {};
+	struct ack_ring *r;
+	struct hist_val *h;
+	__u32 left;
+
+	k.dev = BPF_CORE_READ(conn, hdev, id);
+	k.handle = BPF_CORE_READ(conn, handle);	/* unmasked: unset handles match nothing */
+	r = bpf_map_lookup_elem(&rings, &k);
+	if (!r)
+		return 0;
+	left = r->head - r->tail;
+	if (left) {
+		stat_add(&stats.unacked, left);
+		h = hist_get(&k, conn);
+		if (h)
+			__sync_fetch_and_add(&h->unacked, left);
+	}
+	bpf_map_delete_elem(&rings, &k);
+	return 0;
+}
+
+SEC("fentry/hci_send_frame")
+int BPF_PROG(hci_send_frame_fentry, struct hci_dev___ack *hdev, struct sk_buff___ack *skb)
+{ return on_send_frame(hdev, skb); }
+
+SEC("kprobe/hci_send_frame")
+int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___ack *hdev, struct sk_buff___ack *skb)
+{ return on_send_frame(hdev, skb); }
+
+SEC("fentry/hci_num_comp_pkts_evt")
+int BPF_PROG(hci_num_comp_pkts_evt_fentry, struct hci_dev___ack *hdev, void *data,
+	     struct sk_buff___ack *skb)
+{ return on_num_comp(hdev, data, skb); }
+
+SEC("kprobe/hci_num_comp_pkts_evt")
+int BPF_KPROBE(hci_num_comp_pkts_evt_kprobe, struct hci_dev___ack *hdev, void *data,
+	       struct sk_buff___ack *skb)
+{ return on_num_comp(hdev, data, skb); }
+
+SEC("fentry/hci_conn_tx_queue")
+int BPF_PROG(hci_conn_tx_queue_fentry, struct hci_conn___ack *conn)
+{ return on_tx_queue(conn); }
+
+SEC("kprobe/hci_conn_tx_queue")
+int BPF_KPROBE(hci_conn_tx_queue_kprobe, struct hci_conn___ack *conn)
+{ return on_tx_queue(conn); }
+
+SEC("fentry/hci_conn_tx_dequeue")
+int BPF_PROG(hci_conn_tx_dequeue_fentry, struct hci_conn___ack *conn)
+{ return on_tx_dequeue(conn); }
+
+SEC("kprobe/hci_conn_tx_dequeue")
+int BPF_KPROBE(hci_conn_tx_dequeue_kprobe, struct hci_conn___ack *conn)
+{ return on_tx_dequeue(conn); }
+
+SEC("fentry/hci_conn_del")
+int BPF_PROG(hci_conn_del_fentry, struct hci_conn___ack *conn)
+{ return on_conn_del(conn); }
+
+SEC("kprobe/hci_conn_del")
+int BPF_KPROBE(hci_conn_del_kprobe, struct hci_conn___ack *conn)
+{ return on_conn_del(conn); }
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btacklat: Bluetooth ACL/LE/ISO packet acknowledgement latency: from the
+ * hand-over to the driver until the controller reports the packet completed
+ * (HCI Number Of Completed Packets), as a log2 histogram.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "btacklat.h"
+#include "btacklat.skel.h"
+#include "cli.h"
+#include "hist.h"
+#include "json.h"
+#include "names.h"
+#include "probes.h"
+#include "trace.h"
+
+static struct env {
+	struct interval_args ia;
+	bool per_conn;
+	bool millis;
+	int dev;		/* -1: all */
+} env = { .dev = -1 };
+
+const char argp_program_doc[] =
+"Summarize Bluetooth ACL/LE/ISO packet acknowledgement latency: from the\n"
+"hand-over to the driver until the controller reports it completed.\n"
+"\n"
+"USAGE: btacklat [-h] [-T] [-j] [-m] [-C] [-d hciN] [interval [count]]\n"
+"\n"
+"EXAMPLES:\n"
+"    btacklat              # histogram in usecs, printed on Ctrl-C\n"
+"    btacklat 1 10         # print every second, 10 times\n"
+"    btacklat -m 5         # millisecond histogram every 5 seconds\n"
+"    btacklat -C           # one histogram per connection (handle, peer)\n"
+"    btacklat -d hci0 -T   # controller hci0 only, with timestamps\n"
+"    btacklat -j           # JSON lines\n";
+
+static const struct argp_option opts[] = {
+	{ "milliseconds", 'm', NULL, 0, "Millisecond histogram", 0 },
+	{ "per-conn", 'C', NULL, 0, "One histogram per connection (handle and peer address)", 0 },
+	{ "device", 'd', "hciN", 0, "Trace this controller only", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'm':
+		env.millis = true;
+		break;
+	case 'C':
+		env.per_conn = true;
+		break;
+	case 'd':
+		env.dev = cli__parse_hci_dev(state, arg);
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		cli__parse_interval_arg(state, &env.ia, arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* hci_conn->type, include/net/bluetooth/hci.h (0x82 was ISO_LINK until
+ * 6.16, CIS_LINK since 6.17) */
+static const char *link_name(__u8 type)
+{
+	switch (type) {
+	case 0x01: return "ACL";
+	case 0x80: return "LE";
+	case 0x82: return "ISO";
+	case 0x83: return "BIS";
+	case 0x84: return "PA";
+	default: return "?";
+	}
+}
+
+/* ---- output ---- */
+
+struct row {
+	struct hist_key key;
+	struct hist_val val;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct hist_key *x = &((const struct row *)a)->key;
+	const struct hist_key *y = &((const struct row *)b)->key;
+
+	if (x->dev != y->dev)
+		return x->dev - y->dev;
+	if (x->handle != y->handle)
+		return x->handle - y->handle;
+	return memcmp(x->peer, y->peer, sizeof(x->peer));
+}
+
+#define MAX_ROWS 1024
+
+/* Takes every histogram out of the map, so each interval starts at zero. */
+static int drain_hists(int fd, struct row *rows)
+{
+	struct hist_key keys[MAX_ROWS], *prev = NULL;
+	int nkeys = 0, n = 0, i;
+
+	while (nkeys < MAX_ROWS && !bpf_map_get_next_key(fd, prev, &keys[nkeys])) {
+		prev = &keys[nkeys];
+		nkeys++;
+	}
+	for (i = 0; i < nkeys; i++) {
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &rows[n].val) &&
+		    (bpf_map_lookup_elem(fd, &keys[i], &rows[n].val) ||
+		     bpf_map_delete_elem(fd, &keys[i])))
+			continue;
+		rows[n++].key = keys[i];
+	}
+	qsort(rows, n, sizeof(rows[0]), row_cmp);
+	return n;
+}
+
+static void print_row_text(const struct row *r, const char *unit)
+{
+	char dev[12], peer[18];
+
+	if (env.per_conn) {
+		printf("\ndev = %s handle = %u peer = %s type = %s", hci__name(r->key.dev, dev),
+		       r->key.handle, btaddr__format(r->key.peer, peer), link_name(r->key.type));
+		if (r->val.unacked)
+			printf(" unacked_at_disconnect = %llu", (unsigned long long)r->val.unacked);
+		printf("\n");
+	}
+	hist__print_log2(stdout, r->val.slots, ACK_SLOTS, unit);
+}
+
+static void print_row_json(const struct row *r, const char *unit)
+{
+	char buf[18];
+
+	printf("{");
+	if (common_env.timestamp)
+		printf("\"time\":\"%s\",", trace__time_now(buf));
+	if (env.per_conn)
+		printf("\"dev\":\"%s\",\"handle\":%u,\"peer\":\"%s\",\"type\":\"%s\",\"unacked_at_disconnect\":%llu,",
+		       hci__name(r->key.dev, buf), r->key.handle, btaddr__format(r->key.peer, buf),
+		       link_name(r->key.type), (unsigned long long)r->val.unacked);
+	printf("\"count\":%llu,\"hist\":",
+	       (unsigned long long)hist__total(r->val.slots, ACK_SLOTS));
+	hist__json_log2(stdout, r->val.slots, ACK_SLOTS, unit);
+	printf("}\n");
+}
+
+static bool print_hists(void *ctx, bool final)
+{
+	struct btacklat_bpf *obj = ctx;
+	static struct row rows[MAX_ROWS];
+	const char *unit = env.millis ? "msecs" : "usecs";
+	char ts[16];
+	int n, i;
+
+	n = drain_hists(bpf_map__fd(obj->maps.hists), rows);
+	if (!common_env.json) {
+		printf("\n");
+		if (common_env.timestamp)
+			printf("%s\n", trace__time_now(ts));
+	}
+	for (i = 0; i < n; i++) {
+		/* a connection that only left unacked stamps has no histogram */
+		if (!hist__total(rows[i].val.slots, ACK_SLOTS) && !rows[i].val.unacked)
+			continue;
+		if (common_env.json)
+			print_row_json(&rows[i], unit);
+		else
+			print_row_text(&rows[i], unit);
+	}
+	return true;
+}
+
+/* The counters that say whether the histograms can be trusted: printed at
+ * the end, whatever the interval. */
+static void print_summary(const struct ack_stats *s)
+{
+	if (common_env.json) {
+		printf("{\"summary\":{\"sent\":%llu,\"acked\":%llu,\"unacked_at_disconnect\":%llu,"
+		       "\"overflow\":%llu,\"stale\":%llu,\"untracked\":%llu,\"unmatched\":%llu,"
+		       "\"skipped\":%llu}}\n",
+		       (unsigned long long)s->sent, (unsigned long long)s->acked,
+		       (unsigned long long)s->unacked, (unsigned long long)s->overflow,
+		       (unsigned long long)s->stale, (unsigned long long)s->untracked,
+		       (unsigned long long)s->unmatched, (unsigned long long)s->skipped);
+		return;
+	}
+	printf("\nsent %llu, acked %llu, unacked at disconnect %llu\n",
+	       (unsigned long long)s->sent, (unsigned long long)s->acked,
+	       (unsigned long long)s->unacked);
+	printf("overflow %llu, stale %llu, untracked %llu, unmatched %llu, skipped %llu\n",
+	       (unsigned long long)s->overflow, (unsigned long long)s->stale,
+	       (unsigned long long)s->untracked, (unsigned long long)s->unmatched,
+	       (unsigned long long)s->skipped);
+	if (s->overflow || s->stale || s->unmatched || s->skipped)
+		warnx_tool("some completions could not be paired with a send: see the counters (man btacklat, FIELDS)");
+}
+
+/* ---- setup ---- */
+
+#define PROBE(name) { .func = #name, .fentry = obj->progs.name##_fentry, \
+	.kprobe = obj->progs.name##_kprobe }
+
+enum { P_SEND, P_NUM_COMP, P_TXQ, P_TXDQ, P_DEL, P_MAX };
+
+static void want(struct probe *p, bool send_frame, bool txq, bool del)
+{
+	p[P_SEND].wanted = p[P_NUM_COMP].wanted = send_frame;
+	p[P_TXQ].wanted = p[P_TXDQ].wanted = txq;
+	p[P_DEL].wanted = del;
+}
+
+/*
+ * 6.15+ keeps its own per-connection queue of sent packets (hci_conn_tx_queue
+ * / hci_conn_tx_dequeue): use it when both functions are there; else the
+ * FIFO fed by hci_send_frame and hci_num_comp_pkts_evt (6.1: both static,
+ * present, with BTF).
+ */
+static int select_probes(struct probe *p, enum ack_mode *mode)
+{
+	want(p, false, true, false);
+	p[P_TXQ].optional = p[P_TXDQ].optional = true;
+	if (probes__select(p, P_MAX))
+		return -1;
+	*mode = p[P_TXQ].enabled && p[P_TXDQ].enabled ? MODE_TXQ : MODE_FIFO;
+	want(p, *mode == MODE_FIFO, *mode == MODE_TXQ, true);
+	return probes__select(p, P_MAX);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .doc = argp_program_doc, .children = children,
+	};
+	struct btacklat_bpf *obj;
+	enum ack_mode mode;
+	int err;
+
+	cli__init("btacklat");
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return EXIT_USAGE;
+	trace__init("btacklat");
+	if (preflight__check("bluetooth"))
+		return 1;
+
+	obj = btacklat_bpf__open();
+	if (!obj) {
+		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+		return 1;
+	}
+	obj->rodata->targ_dev = env.dev;
+	obj->rodata->targ_per_conn = env.per_conn;
+	obj->rodata->targ_ms = env.millis;
+
+	struct probe probes[P_MAX] = {
+		[P_SEND] = PROBE(hci_send_frame),
+		[P_NUM_COMP] = PROBE(hci_num_comp_pkts_evt),
+		[P_TXQ] = PROBE(hci_conn_tx_queue),
+		[P_TXDQ] = PROBE(hci_conn_tx_dequeue),
+		[P_DEL] = PROBE(hci_conn_del),
+	};
+	err = select_probes(probes, &mode);
+	if (err)
+		goto cleanup;
+
+	err = btacklat_bpf__load(obj);
+	if (err) {
+		warnx_tool("failed to load BPF programs: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = btacklat_bpf__attach(obj);
+	if (err) {
+		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	if (!common_env.json)
+		printf("Tracing Bluetooth packet ack latency (%s, %s)... Hit Ctrl-C to end.\n",
+		       mode == MODE_TXQ ? "hci_conn_tx_queue" : "hci_send_frame",
+		       probes__mode_name(probes, P_MAX));
+
+	struct loop_opts lo = {
+		.interval_s = env.ia.interval,
+		.count = env.ia.count,
+		.on_tick = print_hists,
+		.ctx = obj,
+	};
+	err = trace__run(&lo);
+	if (trace__output_ok()) {
+		print_summary(&obj->bss->stats);
+		trace__output_ok();
+	}
+
+cleanup:
+	btacklat_bpf__destroy(obj);
+	return err != 0;
+}

@@ -89,17 +89,25 @@ check_detached() {
 }
 
 # l2test_pair N BYTES [extra client options]: a server on hci1 and a client
-# on hci0 sending N frames of BYTES.  Sets SRV_PID, CLI_PID.
+# on hci0 sending N frames of BYTES.  Sets SRV_PID, CLI_PID.  The client
+# waits a second before disconnecting: closing an L2CAP channel drops what
+# is still queued for the controller, and the tests count every frame.
 l2test_pair() {
 	_n=$1; _b=$2; shift 2
 	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
 	SRV_PID=$!
 	sleep 0.5
-	l2test -s -i hci0 -P 4113 -N "$_n" -b "$_b" "$@" "$ADDR1" > "$T/l2cli.log" 2>&1 &
+	l2test -s -i hci0 -P 4113 -N "$_n" -b "$_b" -g 1000 "$@" "$ADDR1" > "$T/l2cli.log" 2>&1 &
 	CLI_PID=$!
 	wait $CLI_PID
 	_rc=$?
-	sleep 0.5
+	# the server forks a child per connection, which ends once it has
+	# read everything and seen the disconnect
+	for _i in $(seq 50); do
+		[ -z "$(pgrep -P $SRV_PID)" ] && break
+		sleep 0.1
+	done
+	sleep 0.2
 	kill $SRV_PID 2>/dev/null
 	wait $SRV_PID 2>/dev/null
 	return $_rc

@@ -1,9 +1,14 @@
 #!/bin/sh
 # In the test guest: bring up two BR/EDR controllers that can carry SCO.
-#   - PEER: a vhci controller of btvirt itself (btvirt -l1), page-scannable;
+#   - PEER: a vhci controller of btvirt itself (btvirt -l1);
 #   - SCO:  a btbridge vhci controller on btvirt's /tmp/bt-server-bredrle,
 #           reporting SCO MTU 64 / 8 packets and echoing SCO frames back.
 # Both live in the same btvirt process, so they can connect to each other.
+# Both are up with page and inquiry scan: on the 6.1 guest kernel, an
+# l2ping to a btvirt controller that does not page-scan crashes the kernel
+# (list corruption in hci_chan_del when the failed socket is released).
+# btvirt gives every ACL link handle 42, so a controller holds one ACL link
+# at a time: wait for bt_idle on the peer before linking another controller.
 #
 # Prints shell assignments on stdout (eval them):
 #   SCO_HCI=hci1 SCO_ADDR=00:AA:01:01:00:42 PEER_HCI=hci0 PEER_ADDR=...
@@ -48,6 +53,9 @@ bt_up() {
 	[ $# -lt 2 ] || hciconfig "$1" "$2"
 }
 
+# No connection left (links drop ~2 s after their last user is gone).
+bt_idle() { [ -z "$(hcitool -i "$1" con | tail -n +2)" ]; }
+
 bt_build() {	# binary source [gcc flags]
 	[ -x "$1" ] && [ "$1" -nt "$2" ] && return 0
 	mkdir -p "$(dirname "$1")"
@@ -72,6 +80,6 @@ bt_wait grep -q '^hci' /tmp/btbridge-vhci.out
 SCO_HCI=$(grep -m1 '^hci' /tmp/btbridge-vhci.out)
 
 bt_up "$PEER_HCI" piscan
-bt_up "$SCO_HCI"
+bt_up "$SCO_HCI" piscan
 echo "SCO_HCI=$SCO_HCI SCO_ADDR=$(bt_addr "$SCO_HCI")" \
 	"PEER_HCI=$PEER_HCI PEER_ADDR=$(bt_addr "$PEER_HCI")"

@@ -21,11 +21,17 @@ build "$OUT/btbridge" tests/vm/btbridge.c -pthread
 build "$OUT/scosend" tests/vm/scosend.c
 
 LOG=$(mktemp "${TMPDIR:-/tmp}/btbridge-test.XXXXXX")
-trap 'rm -f "$LOG" "$LOG.raw"' EXIT INT TERM
+trap 'rm -f "$LOG" "$LOG.out" "$LOG.err"' EXIT INT TERM
 
 # The guest side prints "key=value" lines for the checks below.
 tests/vm/run.sh '
 set -u
+wait_idle() {
+	n=0
+	while [ -n "$(hcitool -i $1 con | tail -n +2)" ] && [ $n -lt 100 ]; do
+		sleep 0.2; n=$((n + 1))
+	done
+}
 sco_count() { hciconfig "$1" | sed -n "s/.*$2 bytes:[0-9]* acl:[0-9]* sco:\([0-9]*\).*/\1/p"; }
 eval "$(sh tests/vm/usb-setup.sh)" || { echo "setup=failed"; exit 1; }
 echo "sco_hci=$SCO_HCI usb_hci=$USB_HCI peer_hci=$PEER_HCI"
@@ -37,17 +43,25 @@ build/tests/scosend -i $SCO_ADDR -n 10 -s 64 $PEER_ADDR | sed "s/^/sco64: /"
 echo "sco_tx=$(( $(sco_count $SCO_HCI TX) - tx0 ))"
 echo "sco_rx=$(( $(sco_count $SCO_HCI RX) - rx0 ))"
 
+# btvirt gives every ACL link handle 42: let the link of the SCO test to the
+# peer drop before the USB controller links to it.
+wait_idle $PEER_HCI
 echo "usb_driver=$(basename "$(readlink /sys/class/bluetooth/$USB_HCI/device/driver)")"
 l2ping -i $USB_HCI -c 5 $PEER_ADDR | sed "s/^/ping_usb: /"
+# A new link: the one left by the last ping is dropped by its initiator
+# ~2 s later, which would reset a ping that reused it.
+wait_idle $PEER_HCI
 l2ping -i $PEER_HCI -c 5 $USB_ADDR | sed "s/^/ping_peer: /"
 echo "guest=done"
 # The guest powers off right after us: give the serial console time to
 # drain, or the last lines can be lost.
 sleep 2
-' >"$LOG.raw" 2>&1 || echo "(guest exit status $?)" >>"$LOG.raw"
-# The guest serial line may turn LF into CR LF.
-tr -d '\r' <"$LOG.raw" >"$LOG"
-rm -f "$LOG.raw"
+' >"$LOG.out" 2>"$LOG.err" || echo "(guest exit status $?)" >>"$LOG.err"
+# Separate files: run.sh's qemu writes the guest stderr through its own
+# (appending) open of /dev/stderr, which a shared "2>&1" file would let the
+# stdout writes overwrite.  The guest serial line may turn LF into CR LF.
+cat "$LOG.out" "$LOG.err" | tr -d '\r' >"$LOG"
+rm -f "$LOG.out" "$LOG.err"
 
 passed=0 failed=0
 check() {	# description, then a command that must succeed

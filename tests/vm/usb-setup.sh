@@ -15,9 +15,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 modprobe -a dummy_hcd libcomposite usb_f_fs btusb
 
 before=$(bt_hcis)
-"$BTBRIDGE" usb --name btbridge >/tmp/btbridge-usb.out 2>/tmp/btbridge-usb.log &
+"$BTBRIDGE" usb --name btbridge ${BTBRIDGE_USB_OPTS:-} >/tmp/btbridge-usb.out 2>/tmp/btbridge-usb.log &
 # btusb binds, registers hciN and the kernel powers it on by itself.
 bt_wait bt_new_hci "$before" >/dev/null
 USB_HCI=$(bt_new_hci "$before")
-bt_up "$USB_HCI"
+bt_up "$USB_HCI" piscan
 echo "USB_HCI=$USB_HCI USB_ADDR=$(bt_addr "$USB_HCI")"

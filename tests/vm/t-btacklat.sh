@@ -1,0 +1,118 @@
+# btacklat in the guest: real L2CAP traffic between two btvirt controllers.
+# The emulator grants one ACL credit and acks every packet with its own
+# NUM_COMP_PKTS, so every ACL packet hci0 sends must appear exactly once.
+# Sourced by guest-test.sh with lib.sh loaded.
+
+ACK=$BUILD/btacklat
+
+# hci0's "TX bytes:N acl:N" counter (hdev->stat.acl_tx)
+tx_acl() {
+	hciconfig "$1" | awk '/TX bytes/ { for (i = 1; i <= NF; i++)
+		if ($i ~ /^acl:/) { sub("acl:", "", $i); print $i } }'
+}
+
+# summary field from the text output: "sent 36, acked 36, unacked at
+# disconnect 0" / "overflow 0, stale 0, untracked 0, unmatched 0, skipped 0"
+field() {
+	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
+}
+
+hist_total() {
+	awk '/ -> / { s += $5 } END { print s + 0 }' "$1"
+}
+
+check_clean() {
+	for _f in overflow stale untracked unmatched skipped; do
+		check_eq "$1: $_f" 0 "$(field "$_f" "$T/ack.out")"
+	done
+}
+
+# Every ACL packet hci0 sent is in the histogram, once.
+t_counts() {
+	_m=$1
+	start_tool ack "$ACK" -d hci0 || return
+	_before=$(tx_acl hci0)
+	l2test_pair 30 200
+	_sent=$(( $(tx_acl hci0) - _before ))
+	stop_tool INT
+	check_eq "$_m: exit status after SIGINT" 0 $?
+	check_eq "$_m: sent == hciconfig hci0 TX acl delta" "$_sent" "$(field sent "$T/ack.out")"
+	check_eq "$_m: acked == TX acl delta" "$_sent" "$(field acked "$T/ack.out")"
+	check_eq "$_m: histogram count == TX acl delta" "$_sent" "$(hist_total "$T/ack.out")"
+	check_eq "$_m: unacked at disconnect" 0 "$(field disconnect "$T/ack.out")"
+	check_clean "$_m"
+	check_detached "$_m"
+}
+
+# -C labels the histogram with l2test's handle and hci1's address.
+t_per_conn() {
+	_m=$1
+	start_tool ack "$ACK" -C -d hci0 || return
+	l2test_pair 10 100
+	stop_tool TERM
+	check_eq "$_m: exit status after SIGTERM" 0 $?
+	_h=$(sed -n 's/.*handle \([0-9]*\),.*/\1/p' "$T/l2cli.log" | head -1)
+	check_grep "$_m: -C names handle $_h and peer $ADDR1" \
+		"^dev = hci0 handle = $_h peer = $ADDR1 type = ACL" "$T/ack.out"
+	check_eq "$_m: -C histogram count == acked" "$(field acked "$T/ack.out")" \
+		"$(hist_total "$T/ack.out")"
+	check_clean "$_m -C"
+	check_detached "$_m -C"
+}
+
+# Interval mode ends by itself after the count, with the summary.
+t_interval() {
+	_m=$1
+	check_cmd "$_m: 1 2 exits 0" timeout 60 "$ACK" -j 1 2
+	check_eq "$_m: -j 1 2 prints one summary" 1 "$(grep -c '^{"summary":' "$T/check.out")"
+	check_detached "$_m interval"
+}
+
+# The controller vanishes with a packet in flight: freeze the emulator while
+# l2test streams, then kill it.  hci_unregister_dev flushes the connection:
+# the unacked stamp is counted as such, never as a latency.  Restarts the
+# emulator afterwards.
+t_disconnect() {
+	_m=$1
+	start_tool ack "$ACK" -C -d hci0 || return
+	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
+	_srv=$!
+	sleep 0.5
+	l2test -s -i hci0 -P 4113 -N 100000 -b 200 "$ADDR1" > "$T/l2cli.log" 2>&1 &
+	_cli=$!
+	sleep 2
+	kill -STOP $BTVIRT_PID
+	sleep 0.5
+	kill -KILL $BTVIRT_PID
+	wait $BTVIRT_PID 2>/dev/null
+	for _i in $(seq 50); do
+		[ -e /sys/class/bluetooth/hci0 ] || break
+		sleep 0.1
+	done
+	kill $_cli $_srv 2>/dev/null
+	wait $_cli $_srv 2>/dev/null
+	stop_tool INT
+	check_eq "$_m: exit status" 0 $?
+	_un=$(field disconnect "$T/ack.out")
+	_sent=$(field sent "$T/ack.out")
+	_acked=$(field acked "$T/ack.out")
+	check_eq "$_m: one packet (the only credit) unacked at disconnect" 1 "$_un"
+	check_eq "$_m: sent == acked + unacked" "$_sent" "$((_acked + _un))"
+	check_eq "$_m: histogram count == acked (unacked not in it)" "$_acked" \
+		"$(hist_total "$T/ack.out")"
+	check_grep "$_m: per-connection unacked" "unacked_at_disconnect = 1" "$T/ack.out"
+	check_clean "$_m"
+	check_detached "$_m disconnect"
+	bt_setup
+}
+
+bt_setup
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
+	t_counts $mode
+	t_per_conn $mode
+	t_interval $mode
+	t_disconnect $mode
+done
+unset BTBPF_ATTACH
+check_cmd "default attach prints fentry" sh -c "timeout -s INT 20 $ACK 1 1 | grep -q '^Tracing.*fentry'"

@@ -245,7 +245,8 @@ int main(int argc, char **argv)
 {
 	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = {
-		.options = opts, .parser = parse_arg, .doc = argp_program_doc, .children = children,
+		.options = opts, .parser = parse_arg, .args_doc = "[interval [count]]",
+		.doc = argp_program_doc, .children = children,
 	};
 	struct btacklat_bpf *obj;
 	enum ack_mode mode;

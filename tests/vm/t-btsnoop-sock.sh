@@ -126,3 +126,24 @@ for i in $(seq 50); do [ -s "$T/head.rc" ] && break; sleep 0.2; done
 check_eq "| head -1: exit status 0" 0 "$(cat "$T/head.rc" 2>/dev/null)"
 check_eq "| head -1: nothing on stderr" "" "$(cat "$T/head.err")"
 check_detached "after | head -1"
+
+# 8. RFCOMM: the application's writes show as RFCOMM, and the kernel thread
+#    krfcommd re-sending them over L2CAP is shown apart, in brackets.
+if modprobe rfcomm 2>/dev/null; then
+	start_tool rf "$SNOOP" -P rfcomm,l2cap
+	rctest -r -i hci1 -P 3 > /dev/null 2>&1 &
+	RS=$!
+	sleep 0.5
+	rctest -s -i hci0 -P 3 -N 5 -b 100 "$ADDR1" > "$T/rc.log" 2>&1 &
+	RC=$!
+	for i in $(seq 100); do kill -0 $RC 2>/dev/null || break; sleep 0.1; done
+	sleep 1
+	kill $RC $RS 2>/dev/null
+	stop_tool INT
+	check_eq "rctest's 5 writes show as RFCOMM" 5 \
+		"$(awk -v p=$RC '$1 == p && $2 == "rctest" && $3 == "RFCOMM" && $4 == "W" && $5 == 100' "$T/rf.out" | wc -l)"
+	check_eq "krfcommd sends each 100-byte frame over L2CAP, marked as a kernel thread" 5 \
+		"$(awk '$2 == "[krfcommd]" && $3 == "L2CAP" && $4 == "W" && $5 == 104' "$T/rf.out" | wc -l)"
+else
+	skip "no rfcomm module"
+fi

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "names.h"
 #include "probes.h"
+#include "tool.h"
 #include "trace.h"
 
 static struct env {
@@ -407,13 +408,9 @@ int main(int argc, char **argv)
 	struct btsnoop_sock_bpf *obj;
 	int err, n;
 
-	cli__init("btsnoop-sock");
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = tool__begin("btsnoop-sock", &argp, argc, argv, "bluetooth");
 	if (err)
-		return EXIT_USAGE;
-	trace__init("btsnoop-sock");
-	if (preflight__check("bluetooth"))
-		return 1;
+		return err;
 
 	obj = btsnoop_sock_bpf__open();
 	if (!obj) {
@@ -450,16 +447,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	err = btsnoop_sock_bpf__load(obj);
-	if (err) {
-		warnx_tool("failed to load BPF programs: %s", strerror(-err));
+	err = tool__load_attach(obj->skeleton);
+	if (err)
 		goto cleanup;
-	}
-	err = btsnoop_sock_bpf__attach(obj);
-	if (err) {
-		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
-		goto cleanup;
-	}
 	if (!env.count) {
 		rb = ring_buffer__new(bpf_map__fd(obj->maps.events), handle_event, NULL, NULL);
 		if (!rb) {

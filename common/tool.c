@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include "cli.h"
+#include "probes.h"
+#include "tool.h"
+#include "trace.h"
+
+int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv,
+		const char *module)
+{
+	cli__init(tool);
+	if (argp_parse(argp, argc, argv, 0, NULL, NULL))
+		return EXIT_USAGE;
+	trace__init(tool);
+	if (preflight__check(module))
+		return 1;
+	return 0;
+}
+
+int tool__load_attach(struct bpf_object_skeleton *skel)
+{
+	int err = bpf_object__load_skeleton(skel);
+
+	if (err) {
+		warnx_tool("failed to load BPF programs: %s (-v shows the verifier log)",
+			   strerror(-err));
+		return err;
+	}
+	err = bpf_object__attach_skeleton(skel);
+	if (err)
+		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
+	return err;
+}

@@ -292,8 +292,6 @@ static void from_emulator(const uint8_t *pkt, size_t len)
 	host_deliver(copy, len);
 }
 
-static unsigned long sco_echoed;
-
 /*
  * Host -> controller.  SCO would be dropped by the emulator, so the bridge
  * plays a loopback peer: the frame goes straight back to the host on the
@@ -304,7 +302,6 @@ static unsigned long sco_echoed;
 static void from_host(const uint8_t *pkt, size_t len)
 {
 	if (pkt[0] == H4_SCO) {
-		sco_echoed++;
 		host_deliver(pkt, len);
 		return;
 	}
@@ -669,6 +666,7 @@ static void usb_setup(const struct usb_ctrlrequest *req)
 		note("command data: %zd of %u bytes", n, wlen);
 		return;
 	}
+	note("command 0x%04x", pkt[1] | pkt[2] << 8);
 	from_host(pkt, 1 + wlen);
 }
 
@@ -703,12 +701,12 @@ static void __attribute__((noreturn)) run_usb(void)
 			die("read ep0: %s", strerror(errno));
 		}
 		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
-			if (ev[i].type < sizeof(ffs_event_names) /
-					 sizeof(ffs_event_names[0]))
-				note("ep0 event %s",
-				     ffs_event_names[ev[i].type]);
 			if (ev[i].type == FUNCTIONFS_SETUP)
 				usb_setup(&ev[i].u.setup);
+			else if (ev[i].type < sizeof(ffs_event_names) /
+					      sizeof(ffs_event_names[0]))
+				note("ep0 event %s",
+				     ffs_event_names[ev[i].type]);
 		}
 	}
 }

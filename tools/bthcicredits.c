@@ -27,6 +27,7 @@ static struct env {
 	bool events;
 	bool hist;
 	struct interval_args ia;
+	bool frames_counted;	/* hci_send_frame hooked */
 } env = { .dev = -1, .ia = { .interval = 1 } };
 
 static const char *const type_names[CT_MAX] = {
@@ -346,8 +347,12 @@ static void print_row_text(const struct row *r, enum row_kind kind, const char *
 		printf("%5s %6s %6s %6s %8s %8s no-buffers\n", "-", "-", "-", "-", "-", "-");
 		return;
 	case ROW_NO_FLOWCTL:	/* SENT: frames, since no credit is taken */
-		printf("%5s %6s %6s %6s %8llu %8s not-flow-controlled%s\n", "-", "-", "-", "-",
-		       (unsigned long long)s->frames, "-", r->st.pkts ? "" : ",no-buffers");
+		if (env.frames_counted)
+			snprintf(note, sizeof(note), "%llu", (unsigned long long)s->frames);
+		else
+			strcpy(note, "-");
+		printf("%5s %6s %6s %6s %8s %8s not-flow-controlled%s\n", "-", "-", "-", "-",
+		       note, "-", r->st.pkts ? "" : ",no-buffers");
 		return;
 	case ROW_OK:
 		break;
@@ -384,7 +389,7 @@ static void print_row_json(const struct row *r, enum row_kind kind, const char *
 	       hci__name(r->key.dev, dev), type_names[r->key.type], kind_json(kind), r->st.pkts);
 	if (kind == ROW_SHARED)
 		printf(",\"pool\":\"%s\"", pool);
-	else if (kind == ROW_NO_FLOWCTL)
+	else if (kind == ROW_NO_FLOWCTL && env.frames_counted)
 		printf(",\"frames\":%llu", (unsigned long long)s->frames);
 	else if (kind == ROW_OK)
 		printf(",\"min\":%u,\"max_seen\":%u,\"avg\":%.3f,\"zero_pct\":%.2f,\"stalls\":%llu,"
@@ -508,6 +513,7 @@ static int setup(struct bthcicredits_bpf *obj, struct probe *probes, int n)
 	err = probes__select(probes, n);
 	if (err)
 		return err;
+	env.frames_counted = probes[n - 1].enabled;
 	err = bthcicredits_bpf__load(obj);
 	if (err) {
 		warnx_tool("failed to load BPF programs: %s", strerror(-err));
@@ -556,7 +562,7 @@ int main(int argc, char **argv)
 		PROBE(hci_tx_work),
 		PROBE(hci_num_comp_pkts_evt),
 		PROBE(hci_conn_del),
-		/* only for the frame count of SCO without flow control */
+		/* last: only for the frame count of SCO without flow control */
 		{ .func = "hci_send_frame", .fentry = obj->progs.hci_send_frame_fentry,
 		  .kprobe = obj->progs.hci_send_frame_kprobe, .wanted = true, .optional = true },
 	};

@@ -412,28 +412,17 @@ int BPF_KPROBE(hci_num_comp_pkts_evt_kprobe, struct hci_dev___ack *hdev, void *d
 	       struct sk_buff___ack *skb)
 { return on_num_comp(hdev, data, skb); }
 
-SEC("fentry/hci_conn_tx_queue")
-int BPF_PROG(hci_conn_tx_queue_fentry, struct hci_conn___ack *conn)
-{ return on_tx_queue(conn); }
+/* fentry + kprobe pair for the hooks whose only argument is the hci_conn */
+#define CONN_PROBES(fn, handler)						\
+SEC("fentry/" #fn)								\
+int BPF_PROG(fn##_fentry, struct hci_conn___ack *conn)				\
+{ return handler(conn); }							\
+SEC("kprobe/" #fn)								\
+int BPF_KPROBE(fn##_kprobe, struct hci_conn___ack *conn)			\
+{ return handler(conn); }
 
-SEC("kprobe/hci_conn_tx_queue")
-int BPF_KPROBE(hci_conn_tx_queue_kprobe, struct hci_conn___ack *conn)
-{ return on_tx_queue(conn); }
-
-SEC("fentry/hci_conn_tx_dequeue")
-int BPF_PROG(hci_conn_tx_dequeue_fentry, struct hci_conn___ack *conn)
-{ return on_tx_dequeue(conn); }
-
-SEC("kprobe/hci_conn_tx_dequeue")
-int BPF_KPROBE(hci_conn_tx_dequeue_kprobe, struct hci_conn___ack *conn)
-{ return on_tx_dequeue(conn); }
-
-SEC("fentry/hci_conn_del")
-int BPF_PROG(hci_conn_del_fentry, struct hci_conn___ack *conn)
-{ return on_conn_del(conn); }
-
-SEC("kprobe/hci_conn_del")
-int BPF_KPROBE(hci_conn_del_kprobe, struct hci_conn___ack *conn)
-{ return on_conn_del(conn); }
+CONN_PROBES(hci_conn_tx_queue, on_tx_queue)
+CONN_PROBES(hci_conn_tx_dequeue, on_tx_dequeue)
+CONN_PROBES(hci_conn_del, on_conn_del)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -18,6 +18,12 @@ printf '%s\n' "$*" > "$JOB/cmd"
 	printf 'GUEST_CWD=%s\n' "'$(pwd)'"
 } > "$JOB/env"
 
+# The guest's stderr goes through a fifo to our own fd 2: qemu reopening
+# /dev/stderr by name would get its own file offset and overwrite stdout
+# when both go to one file (cmd > f 2>&1).
+mkfifo "$JOB/stderr"
+cat "$JOB/stderr" >&2 &
+CAT=$!
 rc=0
 timeout --foreground -k 5 "${BTBPF_VM_TIMEOUT:-600}" \
 qemu-system-x86_64 -accel tcg -cpu max -smp ${BTBPF_VM_SMP:-2} -m 1536 \
@@ -26,11 +32,15 @@ qemu-system-x86_64 -accel tcg -cpu max -smp ${BTBPF_VM_SMP:-2} -m 1536 \
 	-append "console=ttyS0 ${BTBPF_VM_APPEND:-quiet loglevel=3} panic=-1 oops=panic rdinit=/init" \
 	-serial "file:$JOB/console" \
 	-chardev stdio,id=out,signal=off -serial chardev:out \
-	-chardev "file,id=err,path=/dev/stderr,append=on" -serial chardev:err \
+	-chardev "file,id=err,path=$JOB/stderr" -serial chardev:err \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$JOB,mount_tag=job,security_model=none" \
 	-device virtio-rng-pci < /dev/null || rc=$?
 
+# If qemu never opened the fifo, cat still waits for a writer: an O_RDWR
+# open (never blocks on Linux) and close gives it its end of file.
+exec 3<>"$JOB/stderr"; exec 3>&-
+wait $CAT
 # BTBPF_VM_CONSOLE=file keeps the guest kernel's console log (debugging).
 [ -z "${BTBPF_VM_CONSOLE:-}" ] || cp "$JOB/console" "$BTBPF_VM_CONSOLE"
 if [ -s "$JOB/rc" ]; then

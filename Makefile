@@ -53,6 +53,8 @@ COMMON := $(sort $(patsubst common/%.c,%,$(wildcard common/*.c)))
 COMMON_OBJ := $(COMMON:%=$(OUTPUT)/common/%.o)
 UNIT   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 MANS   := $(sort $(wildcard man/*.8))
+# Helper programs of the guest test bed (H:4 bridge, senders)
+TESTPROGS := $(sort $(patsubst tests/vm/%.c,%,$(wildcard tests/vm/*.c)))
 
 ifeq ($(V),1)
 Q =
@@ -68,7 +70,7 @@ endif
 
 all: $(TOOLS:%=$(OUTPUT)/%)
 
-$(OUTPUT) $(OUTPUT)/common $(OUTPUT)/tools $(OUTPUT)/unit:
+$(OUTPUT) $(OUTPUT)/common $(OUTPUT)/tools $(OUTPUT)/unit $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 # 1. BPF object: compile, then drop DWARF (keeps .BTF/.BTF.ext for CO-RE).
@@ -103,7 +105,11 @@ $(OUTPUT)/unit/%: tests/unit/%.c tests/unit/unit.h $(COMMON_OBJ) | $(OUTPUT)/uni
 check: all $(UNIT:%=$(OUTPUT)/unit/%)
 	$(Q)tests/unit/run.sh $(UNIT:%=$(OUTPUT)/unit/%)
 
-vmtest: all
+$(OUTPUT)/tests/%: tests/vm/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -pthread -o $@
+
+vmtest: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
 	$(Q)tests/vm/run-tests.sh
 
 test: check vmtest

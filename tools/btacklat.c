@@ -17,6 +17,7 @@
 #include "json.h"
 #include "names.h"
 #include "probes.h"
+#include "tool.h"
 #include "trace.h"
 
 static struct env {
@@ -252,13 +253,9 @@ int main(int argc, char **argv)
 	enum ack_mode mode;
 	int err;
 
-	cli__init("btacklat");
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = tool__begin("btacklat", &argp, argc, argv, "bluetooth");
 	if (err)
-		return EXIT_USAGE;
-	trace__init("btacklat");
-	if (preflight__check("bluetooth"))
-		return 1;
+		return err;
 
 	obj = btacklat_bpf__open();
 	if (!obj) {
@@ -280,16 +277,9 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 
-	err = btacklat_bpf__load(obj);
-	if (err) {
-		warnx_tool("failed to load BPF programs: %s", strerror(-err));
+	err = tool__load_attach(obj->skeleton);
+	if (err)
 		goto cleanup;
-	}
-	err = btacklat_bpf__attach(obj);
-	if (err) {
-		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
-		goto cleanup;
-	}
 
 	if (!common_env.json)
 		printf("Tracing Bluetooth packet ack latency (%s, %s)... Hit Ctrl-C to end.\n",

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btwmem: how full the send buffer of L2CAP, SCO and ISO sockets is.
+ *
+ * Two kinds of hooks (fields checked against Debian 6.1.192 BTF and the
+ * 5.13/7.1 sources, see shared/notes/probe-map.md section 2):
+ *
+ * 1. The return of l2cap_sock_sendmsg, sco_sock_sendmsg, iso_sock_sendmsg:
+ *    one sample per send call, taken after the call allocated (and so
+ *    charged) its skbs, of sk_wmem_alloc - 1 and sk_sndbuf.  Sampling at
+ *    the entry, as the old exporter did, misses this call's own charge.
+ *    The charge leaves when hci_send_frame orphans the skb, so the value is
+ *    what still waits in the HCI queues for controller credits.
+ *
+ * 2. sock_alloc_send_pskb (vmlinux, exported, the same six arguments in
+ *    5.13, 6.1 and 7.1) on AF_BLUETOOTH sockets: the allocations that found
+ *    the buffer full and blocked (with the time they waited), and the ones
+ *    that failed with EAGAIN.  L2CAP allocates once per PDU and fragment,
+ *    SCO/ISO once per send, through this function.
+ */
+#include "btbpf.bpf.h"
+#include "btwmem.h"
+
+#define AF_BLUETOOTH	31
+#define EAGAIN		11
+#define MAX_INFLIGHT	10240
+#define MAX_KEYS	10240
+
+const volatile __u32 targ_tgid = 0;		/* 0: every process */
+const volatile bool targ_per_pid = false;	/* -P */
+const volatile bool targ_per_sock = false;	/* -S */
+const volatile bool targ_percent = false;	/* -% */
+
+__u64 key_overflow = 0;	/* samples dropped because the map was full */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_KEYS);
+	__type(key, struct wmem_key);
+	__type(value, struct wmem_val);
+} hists SEC(".maps");
+
+/* kprobe path only: the socket of the sendmsg in flight, per thread */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_INFLIGHT);
+	__type(key, __u32);
+	__type(value, struct sock *);
+} send_socks SEC(".maps");
+
+struct alloc_start {
+	__u64 ts;
+	struct sock *sk;
+	int *errcode;
+	bool waits;		/* buffer full and a blocking call: it will wait */
+	__u8 proto;
+};
+
+/* sock_alloc_send_pskb in flight, per thread */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_INFLIGHT);
+	__type(key, __u32);
+	__type(value, struct alloc_start);
+} allocs SEC(".maps");
+
+static __always_inline bool pid_wanted(void)
+{
+	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+/* sk_wmem_alloc starts at 1 (a bias held by the socket itself) and counts
+ * skb truesize on top: sk_wmem_alloc_get() subtracts the 1 too. */
+static __always_inline __u64 wmem_bytes(struct sock *sk)
+{
+	int v = BPF_CORE_READ(sk, sk_wmem_alloc.refs.counter);
+
+	return v > 1 ? v - 1 : 0;
+}
+
+static __always_inline bool traced_proto(__u16 proto)
+{
+	return proto == BTPROTO_L2CAP || proto == BTPROTO_SCO || proto == BTPROTO_ISO;
+}
+
+/* Remote address, from the protocol's own socket data (each pinfo starts
+ * with struct sock). */
+static __always_inline void read_peer(struct wmem_val *v, struct sock *sk, __u8 proto)
+{
+	struct l2cap_chan *chan;
+
+	switch (proto) {
+	case BTPROTO_L2CAP:
+		chan = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan);
+		if (!chan)
+			return;
+		BPF_CORE_READ_INTO(&v->peer, chan, dst);
+		break;
+	case BTPROTO_SCO:
+		BPF_CORE_READ_INTO(&v->peer, (struct sco_pinfo *)sk, dst);
+		break;
+	case BTPROTO_ISO:
+		BPF_CORE_READ_INTO(&v->peer, (struct iso_pinfo *)sk, dst);
+		break;
+	default:
+		return;
+	}
+	v->has_peer = 1;
+}
+
+/* The map slot for this socket/process/protocol, created on first use. */
+static __always_inline struct wmem_val *get_val(struct sock *sk, __u8 proto)
+{
+	struct wmem_key key = {};
+	struct wmem_val *v;
+	static const struct wmem_val zero;
+
+	key.proto = proto;
+	if (targ_per_pid)
+		key.pid = bpf_get_current_pid_tgid() >> 32;
+	if (targ_per_sock)
+		key.sk = (__u64)sk;
+	v = bpf_map_lookup_elem(&hists, &key);
+	if (v)
+		return v;
+	/* Another CPU may insert the same key first: NOEXIST keeps its
+	 * counts, and the lookup below finds whichever went in. */
+	bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&hists, &key);
+	if (!v) {
+		__sync_fetch_and_add(&key_overflow, 1);
+		return NULL;
+	}
+	if (targ_per_sock && !v->has_peer)
+		read_peer(v, sk, proto);
+	return v;
+}
+
+static __always_inline void note_sender(struct wmem_val *v)
+{
+	v->last_pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(&v->comm, sizeof(v->comm));
+}
+
+static __always_inline void add_slot(struct wmem_val *v, __u64 wmem, __u32 sndbuf)
+{
+	__u64 slot;
+
+	if (targ_percent) {
+		slot = sndbuf ? wmem * 100 / sndbuf / PCT_STEP : PCT_SLOTS;
+		/* keep clang from testing the undivided value instead, which
+		 * leaves the verifier without a bound on the index */
+		asm volatile("" : "+r"(slot));
+		if (slot < PCT_SLOTS)
+			__sync_fetch_and_add(&v->slots[slot], 1);
+		else
+			__sync_fetch_and_add(&v->over, 1);
+		return;
+	}
+	slot = log2_u64(wmem);
+	if (slot >= WMEM_SLOTS)
+		slot = WMEM_SLOTS - 1;
+	__sync_fetch_and_add(&v->slots[slot], 1);
+}
+
+static __always_inline void add_sample(struct wmem_val *v, __u64 wmem, __u32 sndbuf)
+{
+	add_slot(v, wmem, sndbuf);
+	__sync_fetch_and_add(&v->samples, 1);
+	/* min/max without atomics: a lost race only misses one extreme
+	 * among concurrent senders of the same key */
+	if (wmem > v->wmem_max)
+		v->wmem_max = wmem;
+	if (!v->sndbuf_min || sndbuf < v->sndbuf_min)
+		v->sndbuf_min = sndbuf;
+	if (sndbuf > v->sndbuf_max)
+		v->sndbuf_max = sndbuf;
+}
+
+/* One sample per send call, at its return. */
+static __always_inline int sample_send(struct socket *sock, __u8 proto)
+{
+	struct sock *sk;
+	struct wmem_val *v;
+
+	if (!pid_wanted())
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	v = get_val(sk, proto);
+	if (!v)
+		return 0;
+	note_sender(v);
+	add_sample(v, wmem_bytes(sk), BPF_CORE_READ(sk, sk_sndbuf));
+	return 0;
+}
+
+static __always_inline int stash_send(struct socket *sock)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sock *sk;
+
+	if (!pid_wanted())
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (sk)
+		bpf_map_update_elem(&send_socks, &tid, &sk, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int sample_stashed(__u8 proto)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sock **skp = bpf_map_lookup_elem(&send_socks, &tid);
+	struct sock *sk;
+	struct wmem_val *v;
+
+	if (!skp)
+		return 0;
+	sk = *skp;
+	bpf_map_delete_elem(&send_socks, &tid);
+	v = get_val(sk, proto);
+	if (!v)
+		return 0;
+	note_sender(v);
+	add_sample(v, wmem_bytes(sk), BPF_CORE_READ(sk, sk_sndbuf));
+	return 0;
+}
+
+/*
+ * fexit gets the arguments too, so the BTF path needs no entry program:
+ * the fexit program sits in the probe table's fentry slot.  The kprobe
+ * path remembers the socket at entry for the kretprobe.
+ */
+#define SEND_PROBES(fn, proto)							\
+SEC("fexit/" #fn)								\
+int BPF_PROG(fn##_fexit, struct socket *sock)					\
+{ return sample_send(sock, proto); }						\
+SEC("kprobe/" #fn)								\
+int BPF_KPROBE(fn##_kprobe, struct socket *sock)				\
+{ return stash_send(sock); }							\
+SEC("kretprobe/" #fn)								\
+int BPF_KRETPROBE(fn##_kretprobe)						\
+{ return sample_stashed(proto); }
+
+SEND_PROBES(l2cap_sock_sendmsg, BTPROTO_L2CAP)
+SEND_PROBES(sco_sock_sendmsg, BTPROTO_SCO)
+SEND_PROBES(iso_sock_sendmsg, BTPROTO_ISO)
+
+/* ---- sock_alloc_send_pskb: blocked waits and EAGAIN ---- */
+
+static __always_inline int alloc_entry(struct sock *sk, int noblock, int *errcode)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct alloc_start s = {};
+	__u16 proto;
+
+	/* every socket family allocates here: leave the others at once */
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_BLUETOOTH)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (!traced_proto(proto) || !pid_wanted())
+		return 0;
+	s.ts = bpf_ktime_get_ns();
+	s.sk = sk;
+	s.errcode = errcode;
+	s.proto = proto;
+	/* the kernel's own test: it sleeps while wmem >= sndbuf */
+	s.waits = !noblock && wmem_bytes(sk) >= (__u64)BPF_CORE_READ(sk, sk_sndbuf);
+	bpf_map_update_elem(&allocs, &tid, &s, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int alloc_exit(void *skb)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct alloc_start *s = bpf_map_lookup_elem(&allocs, &tid);
+	struct wmem_val *v;
+	int err = 0;
+
+	if (!s)
+		return 0;
+	v = get_val(s->sk, s->proto);
+	if (!v)
+		goto out;
+	note_sender(v);
+	__sync_fetch_and_add(&v->allocs, 1);
+	if (!skb) {
+		/* errcode points into the caller's frame, still live here */
+		bpf_probe_read_kernel(&err, sizeof(err), s->errcode);
+		if (err == -EAGAIN)
+			__sync_fetch_and_add(&v->eagain, 1);
+	}
+	if (s->waits) {
+		__u64 slot = log2_u64((bpf_ktime_get_ns() - s->ts) / 1000);
+
+		__sync_fetch_and_add(&v->blocked, 1);
+		if (slot >= WAIT_SLOTS)
+			slot = WAIT_SLOTS - 1;
+		__sync_fetch_and_add(&v->wait_slots[slot], 1);
+	}
+out:
+	bpf_map_delete_elem(&allocs, &tid);
+	return 0;
+}
+
+SEC("fentry/sock_alloc_send_pskb")
+int BPF_PROG(sock_alloc_send_pskb_fentry, struct sock *sk, unsigned long header_len,
+	     unsigned long data_len, int noblock, int *errcode)
+{
+	return alloc_entry(sk, noblock, errcode);
+}
+
+SEC("fexit/sock_alloc_send_pskb")
+int BPF_PROG(sock_alloc_send_pskb_fexit, struct sock *sk, unsigned long header_len,
+	     unsigned long data_len, int noblock, int *errcode, int max_page_order,
+	     void *ret)
+{
+	return alloc_exit(ret);
+}
+
+SEC("kprobe/sock_alloc_send_pskb")
+int BPF_KPROBE(sock_alloc_send_pskb_kprobe, struct sock *sk, unsigned long header_len,
+	       unsigned long data_len, int noblock, int *errcode)
+{
+	return alloc_entry(sk, noblock, errcode);
+}
+
+SEC("kretprobe/sock_alloc_send_pskb")
+int BPF_KRETPROBE(sock_alloc_send_pskb_kretprobe, void *ret)
+{
+	return alloc_exit(ret);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btwmem: how full the send buffers (sk_wmem_alloc against sk_sndbuf) of
+ * L2CAP, SCO and ISO sockets are at each send, as histograms per protocol,
+ * process or socket, or as a terminal heatmap over time; plus the sends
+ * that blocked for buffer space (and how long) or failed with EAGAIN.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "btwmem.h"
+#include "btwmem.skel.h"
+#include "cli.h"
+#include "hist.h"
+#include "json.h"
+#include "names.h"
+#include "probes.h"
+#include "trace.h"
+
+static struct env {
+	__u32 pid;
+	bool per_pid;
+	bool per_sock;
+	bool percent;
+	bool wait;
+	bool heatmap;
+	struct interval_args ia;
+} env;
+
+const char argp_program_doc[] =
+"Show how full the send buffers of Bluetooth L2CAP, SCO and ISO sockets are.\n"
+"\n"
+"USAGE: btwmem [-h] [-T] [-j] [-P | -S] [-%] [-w] [-p PID] [--heatmap]\n"
+"              [interval [count]]\n"
+"\n"
+"EXAMPLES:\n"
+"    btwmem                # wmem bytes per protocol, print on Ctrl-C\n"
+"    btwmem 1 10           # ... every second, ten times\n"
+"    btwmem -%             # wmem as a percentage of sndbuf\n"
+"    btwmem -P             # one histogram per process\n"
+"    btwmem -S             # one histogram per socket, with the peer address\n"
+"    btwmem -w             # add the time blocked senders waited for space\n"
+"    btwmem -p 1234        # only PID 1234\n"
+"    btwmem --heatmap 1    # one heatmap row per second\n";
+
+enum { OPT_HEATMAP = 256 };
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process only", 0 },
+	{ "per-process", 'P', NULL, 0, "One histogram per process (PID COMM)", 0 },
+	{ "per-socket", 'S', NULL, 0, "One histogram per socket, with its peer address", 0 },
+	{ "percent", '%', NULL, 0, "Histogram of wmem as a percentage of sndbuf (10% buckets)", 0 },
+	{ "wait", 'w', NULL, 0, "Add a histogram of the time blocked senders waited for buffer space", 0 },
+	{ "heatmap", OPT_HEATMAP, NULL, 0, "One line per interval, one shaded cell per bucket", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'p':
+		env.pid = cli__parse_long(state, arg, "PID", 1, 4194304);
+		break;
+	case 'P':
+		env.per_pid = true;
+		break;
+	case 'S':
+		env.per_sock = true;
+		break;
+	case '%':
+		env.percent = true;
+		break;
+	case 'w':
+		env.wait = true;
+		break;
+	case OPT_HEATMAP:
+		env.heatmap = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		cli__parse_interval_arg(state, &env.ia, arg);
+		break;
+	case ARGP_KEY_END:
+		if (env.per_pid && env.per_sock)
+			argp_error(state, "-P and -S are exclusive");
+		if (env.heatmap && (env.per_pid || env.per_sock || env.wait))
+			argp_error(state, "--heatmap shows one row per protocol: not with -P, -S or -w");
+		/* a heatmap is a time axis: one row per second unless told */
+		if (env.heatmap && !env.ia.interval)
+			env.ia.interval = 1;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const char *proto_name(int proto)
+{
+	switch (proto) {
+	case BTPROTO_L2CAP: return "L2CAP";
+	case BTPROTO_SCO: return "SCO";
+	case BTPROTO_ISO: return "ISO";
+	}
+	return "?";
+}
+
+/* ---- collecting one interval ---- */
+
+struct row {
+	struct wmem_key key;
+	struct wmem_val val;
+};
+
+#define MAX_ROWS 10240
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct wmem_key *x = &((const struct row *)a)->key;
+	const struct wmem_key *y = &((const struct row *)b)->key;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->sk < y->sk ? -1 : x->sk > y->sk;
+}
+
+/* Moves every entry of the BPF map into rows (so each interval starts
+ * from zero), sorted by protocol, then PID, then socket. */
+static int drain(int fd, struct row *rows)
+{
+	static struct wmem_key keys[MAX_ROWS];
+	struct wmem_key *prev = NULL;
+	int nkeys = 0, n = 0, i;
+
+	while (nkeys < MAX_ROWS && !bpf_map_get_next_key(fd, prev, &keys[nkeys])) {
+		prev = &keys[nkeys];
+		nkeys++;
+	}
+	for (i = 0; i < nkeys; i++) {
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &rows[n].val))
+			continue;
+		rows[n++].key = keys[i];
+	}
+	qsort(rows, n, sizeof(rows[0]), row_cmp);
+	return n;
+}
+
+/* ---- histogram output ---- */
+
+static void print_label(const struct row *r)
+{
+	char peer[18];
+
+	printf("proto = %s", proto_name(r->key.proto));
+	if (env.per_pid)
+		printf(", pid = %u, comm = %.*s", r->key.pid, TASK_COMM_LEN, r->val.comm);
+	if (env.per_sock) {
+		printf(", sock = 0x%llx, peer = %s, pid = %u, comm = %.*s",
+		       (unsigned long long)r->key.sk,
+		       r->val.has_peer ? btaddr__format(r->val.peer, peer) : "-",
+		       r->val.last_pid, TASK_COMM_LEN, r->val.comm);
+	}
+	printf("\n");
+}
+
+static void print_summary(const struct wmem_val *v)
+{
+	printf("  sends: %llu  wmem max: %llu B  sndbuf: ", (unsigned long long)v->samples,
+	       (unsigned long long)v->wmem_max);
+	if (v->sndbuf_min == v->sndbuf_max)
+		printf("%u B", v->sndbuf_max);
+	else
+		printf("%u..%u B", v->sndbuf_min, v->sndbuf_max);
+	printf("  allocs: %llu  blocked: %llu  EAGAIN: %llu\n", (unsigned long long)v->allocs,
+	       (unsigned long long)v->blocked, (unsigned long long)v->eagain);
+}
+
+static void print_text(const struct row *r)
+{
+	const struct wmem_val *v = &r->val;
+
+	print_label(r);
+	if (env.percent) {
+		hist__print_linear(stdout, v->slots, PCT_SLOTS, 0, PCT_STEP, "% of sndbuf");
+		if (v->over)
+			printf("  %llu sends at or above %d%% of sndbuf\n",
+			       (unsigned long long)v->over, PCT_SLOTS * PCT_STEP);
+	} else {
+		hist__print_log2(stdout, v->slots, WMEM_SLOTS, "wmem bytes");
+	}
+	print_summary(v);
+	if (env.wait && v->blocked) {
+		printf("  blocked allocations: time waited for buffer space\n");
+		hist__print_log2(stdout, v->wait_slots, WAIT_SLOTS, "usecs");
+	}
+	printf("\n");
+}
+
+static void print_json(const struct row *r, const char *time)
+{
+	const struct wmem_val *v = &r->val;
+	char peer[18];
+
+	printf("{");
+	if (time)
+		printf("\"time\":\"%s\",", time);
+	printf("\"proto\":\"%s\"", proto_name(r->key.proto));
+	if (env.per_pid || env.per_sock) {
+		printf(",\"pid\":%u,\"comm\":", env.per_pid ? r->key.pid : v->last_pid);
+		json__string_n(stdout, v->comm, TASK_COMM_LEN);
+	}
+	if (env.per_sock) {
+		printf(",\"sock\":\"0x%llx\"", (unsigned long long)r->key.sk);
+		if (v->has_peer)
+			printf(",\"peer\":\"%s\"", btaddr__format(v->peer, peer));
+	}
+	printf(",\"sends\":%llu,\"wmem_max\":%llu,\"sndbuf_min\":%u,\"sndbuf_max\":%u,"
+	       "\"allocs\":%llu,\"blocked\":%llu,\"eagain\":%llu,",
+	       (unsigned long long)v->samples, (unsigned long long)v->wmem_max, v->sndbuf_min,
+	       v->sndbuf_max, (unsigned long long)v->allocs, (unsigned long long)v->blocked,
+	       (unsigned long long)v->eagain);
+	if (env.percent) {
+		printf("\"over\":%llu,\"percent\":", (unsigned long long)v->over);
+		hist__json_linear(stdout, v->slots, PCT_SLOTS, 0, PCT_STEP, "percent");
+	} else {
+		printf("\"wmem\":");
+		hist__json_log2(stdout, v->slots, WMEM_SLOTS, "bytes");
+	}
+	if (env.wait) {
+		printf(",\"wait\":");
+		hist__json_log2(stdout, v->wait_slots, WAIT_SLOTS, "usecs");
+	}
+	printf("}\n");
+}
+
+static void print_hists(const struct row *rows, int n)
+{
+	char ts[16];
+	const char *time = common_env.timestamp ? trace__time_now(ts) : NULL;
+	int i;
+
+	if (time && !common_env.json)
+		printf("%s\n", time);
+	for (i = 0; i < n; i++) {
+		if (common_env.json)
+			print_json(&rows[i], time);
+		else
+			print_text(&rows[i]);
+	}
+}
+
+/* ---- heatmap output ---- */
+
+/* log2 columns up to 16 MiB (the last one holds everything above);
+ * percent columns are the PCT_SLOTS buckets plus one for "over". */
+#define HEAT_LOG2_COLS	24
+#define HEAT_MAX_COLS	32
+
+static const char shades[] = " .:-=+*#%@";
+
+static int heat_cols(void)
+{
+	return env.percent ? PCT_SLOTS + 1 : HEAT_LOG2_COLS;
+}
+
+/* The row's cell counts, in column order. */
+static void heat_cells(const struct wmem_val *v, __u64 *cells)
+{
+	int i, ncols = heat_cols();
+
+	memset(cells, 0, HEAT_MAX_COLS * sizeof(*cells));
+	if (env.percent) {
+		memcpy(cells, v->slots, PCT_SLOTS * sizeof(*cells));
+		cells[PCT_SLOTS] = v->over;
+		return;
+	}
+	for (i = 0; i < WMEM_SLOTS; i++)
+		cells[i < ncols ? i : ncols - 1] += v->slots[i];
+}
+
+/* Shade by the share of the row's busiest cell: any sample shows as at
+ * least '.', the busiest cell as '@'. */
+static char shade(__u64 count, __u64 max)
+{
+	int levels = sizeof(shades) - 2;
+
+	if (!count || !max)
+		return ' ';
+	return shades[1 + (int)(count * (levels - 1) / max)];
+}
+
+/* Column labels above the cells: every 4th log2 bucket, every 5th %. */
+static void print_heat_header(void)
+{
+	static const char *const log2_labels[] = { "0", "16", "256", "4K", "64K", "1M" };
+	static const char *const pct_labels[] = { "0%", "50%", "100%", "150%", ">" };
+	char ruler[HEAT_MAX_COLS + 1];
+	int i, ncols = heat_cols(), every = env.percent ? 5 : 4;
+	int nlabels = env.percent ? 5 : 6;
+
+	memset(ruler, ' ', sizeof(ruler));
+	ruler[ncols] = '\0';
+	for (i = 0; i < nlabels; i++) {
+		const char *l = env.percent ? pct_labels[i] : log2_labels[i];
+
+		memcpy(ruler + i * every, l, strlen(l));
+	}
+	printf("%-8s %-5s |%s| %s\n", "TIME", "PROTO", ruler, "SENDS");
+}
+
+static void print_heat_row(const char *time, const char *proto, const struct wmem_val *v)
+{
+	__u64 cells[HEAT_MAX_COLS], max = 0;
+	int i, ncols = heat_cols();
+
+	heat_cells(v, cells);
+	for (i = 0; i < ncols; i++)
+		if (cells[i] > max)
+			max = cells[i];
+	if (common_env.json) {
+		printf("{\"time\":\"%s\",\"proto\":\"%s\",\"sends\":%llu,\"cells\":[", time, proto,
+		       (unsigned long long)v->samples);
+		for (i = 0; i < ncols; i++)
+			printf("%s%llu", i ? "," : "", (unsigned long long)cells[i]);
+		printf("]}\n");
+		return;
+	}
+	printf("%-8s %-5s |", time, proto);
+	for (i = 0; i < ncols; i++)
+		putchar(shade(cells[i], max));
+	printf("| %llu\n", (unsigned long long)v->samples);
+}
+
+/* One row per protocol seen so far in the run (an idle one shows blank),
+ * or a single blank "-" row before anything was seen: one line per
+ * interval at least, so idle time shows on the time axis. */
+static void print_heatmap(const struct row *rows, int n)
+{
+	static unsigned int seen;	/* bit per BTPROTO_* */
+	static const struct wmem_val empty;
+	char ts[16];
+	int proto, i;
+
+	trace__time_now(ts);
+	for (i = 0; i < n; i++)
+		seen |= 1u << rows[i].key.proto;
+	if (!seen) {
+		print_heat_row(ts, "-", &empty);
+		return;
+	}
+	for (proto = 0; proto < BTPROTO_MAX; proto++) {
+		const struct wmem_val *v = &empty;
+
+		if (!(seen & (1u << proto)))
+			continue;
+		for (i = 0; i < n; i++)
+			if (rows[i].key.proto == proto)
+				v = &rows[i].val;	/* one key per proto here */
+		print_heat_row(ts, proto_name(proto), v);
+	}
+}
+
+static bool print_interval(void *ctx, bool final)
+{
+	struct btwmem_bpf *obj = ctx;
+	static struct row rows[MAX_ROWS];
+	int n = drain(bpf_map__fd(obj->maps.hists), rows);
+
+	if (env.heatmap)
+		print_heatmap(rows, n);
+	else
+		print_hists(rows, n);
+	if (obj->bss->key_overflow)
+		warnx_tool("%llu samples not counted: table full",
+			   (unsigned long long)obj->bss->key_overflow);
+	return true;
+}
+
+/* ---- setup ---- */
+
+/* The send handlers' BTF-side program is an fexit (it needs no entry
+ * program, see btwmem.bpf.c); it sits in the fentry slot. */
+#define SEND_PROBE(name, opt) { .func = #name, .fentry = obj->progs.name##_fexit, \
+	.kprobe = obj->progs.name##_kprobe, .kretprobe = obj->progs.name##_kretprobe, \
+	.wanted = true, .optional = opt }
+
+static void print_banner(const struct probe *probes, int n)
+{
+	if (common_env.json)
+		return;
+	printf("Tracing Bluetooth socket send buffers (%s)", probes__mode_name(probes, n));
+	if (env.ia.interval)
+		printf(", every %ld s", env.ia.interval);
+	printf("... Hit Ctrl-C to end.\n");
+	if (env.heatmap)
+		print_heat_header();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .doc = argp_program_doc, .children = children,
+	};
+	struct btwmem_bpf *obj;
+	int err, n;
+
+	cli__init("btwmem");
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return EXIT_USAGE;
+	trace__init("btwmem");
+	if (preflight__check("bluetooth"))
+		return 1;
+
+	obj = btwmem_bpf__open();
+	if (!obj) {
+		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+		return 1;
+	}
+	obj->rodata->targ_tgid = env.pid;
+	obj->rodata->targ_per_pid = env.per_pid;
+	obj->rodata->targ_per_sock = env.per_sock;
+	obj->rodata->targ_percent = env.percent;
+
+	/* SCO needs CONFIG_BT_BREDR and ISO 6.0+ with CONFIG_BT_LE: optional */
+	struct probe probes[] = {
+		SEND_PROBE(l2cap_sock_sendmsg, false),
+		SEND_PROBE(sco_sock_sendmsg, true),
+		SEND_PROBE(iso_sock_sendmsg, true),
+		{ .func = "sock_alloc_send_pskb", .wanted = true,
+		  .fentry = obj->progs.sock_alloc_send_pskb_fentry,
+		  .fexit = obj->progs.sock_alloc_send_pskb_fexit,
+		  .kprobe = obj->progs.sock_alloc_send_pskb_kprobe,
+		  .kretprobe = obj->progs.sock_alloc_send_pskb_kretprobe },
+	};
+	n = sizeof(probes) / sizeof(probes[0]);
+	err = probes__select(probes, n);
+	if (err)
+		goto cleanup;
+	err = btwmem_bpf__load(obj);
+	if (err) {
+		warnx_tool("failed to load BPF programs: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = btwmem_bpf__attach(obj);
+	if (err) {
+		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
+		goto cleanup;
+	}
+	print_banner(probes, n);
+	trace__output_ok();	/* the banner now, not with the first interval */
+
+	struct loop_opts lo = {
+		.interval_s = env.ia.interval,
+		.count = env.ia.count,
+		.on_tick = print_interval,
+		.ctx = obj,
+	};
+	err = trace__run(&lo);
+
+cleanup:
+	btwmem_bpf__destroy(obj);
+	return err != 0;
+}

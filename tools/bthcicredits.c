@@ -20,6 +20,7 @@
 #include "hist.h"
 #include "names.h"
 #include "probes.h"
+#include "tool.h"
 #include "trace.h"
 
 static struct env {
@@ -514,15 +515,7 @@ static int setup(struct bthcicredits_bpf *obj, struct probe *probes, int n)
 	if (err)
 		return err;
 	env.frames_counted = probes[n - 1].enabled;
-	err = bthcicredits_bpf__load(obj);
-	if (err) {
-		warnx_tool("failed to load BPF programs: %s", strerror(-err));
-		return err;
-	}
-	err = bthcicredits_bpf__attach(obj);
-	if (err)
-		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
-	return err;
+	return tool__load_attach(obj->skeleton);
 }
 
 #define PROBE(name) { .func = #name, .fentry = obj->progs.name##_fentry,	\
@@ -540,13 +533,9 @@ int main(int argc, char **argv)
 	struct bthcicredits_bpf *obj;
 	int err, n;
 
-	cli__init("bthcicredits");
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = tool__begin("bthcicredits", &argp, argc, argv, "bluetooth");
 	if (err)
-		return EXIT_USAGE;
-	trace__init("bthcicredits");
-	if (preflight__check("bluetooth"))
-		return 1;
+		return err;
 	if (env.dev >= 0 && !dev_exists(env.dev)) {
 		warnx_tool("hci%d: no such controller (/sys/class/bluetooth/hci%d is missing)",
 			   env.dev, env.dev);

@@ -20,6 +20,8 @@ PKG_CONFIG ?= pkg-config
 prefix     ?= /usr/local
 sbindir    ?= $(prefix)/sbin
 mandir     ?= $(prefix)/share/man
+datadir    ?= $(prefix)/share
+bashcompdir ?= $(datadir)/bash-completion/completions
 APP_PREFIX ?=
 
 # Target architecture for the BPF side (PT_REGS macros); override to cross.
@@ -53,6 +55,13 @@ COMMON := $(sort $(patsubst common/%.c,%,$(wildcard common/*.c)))
 COMMON_OBJ := $(COMMON:%=$(OUTPUT)/common/%.o)
 UNIT   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 MANS   := $(sort $(wildcard man/*.8))
+# Shell tests run by make check next to the C ones (man pages, completion)
+UNIT_SH := $(sort $(wildcard tests/unit/test_*.sh))
+# One completion script for every tool; the real file and a link per tool.
+COMPFILE := $(APP_PREFIX)btbpf-tools
+ASAN_OUTPUT ?= $(OUTPUT)/asan
+ASAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
 # Helper programs of the guest test bed (H:4 bridge, senders)
 TESTPROGS := $(sort $(patsubst tests/vm/%.c,%,$(wildcard tests/vm/*.c)))
 
@@ -64,7 +73,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check vmtest test install uninstall clean
+.PHONY: all check vmtest test install uninstall clean check-asan pkgtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -104,6 +113,18 @@ $(OUTPUT)/unit/%: tests/unit/%.c tests/unit/unit.h $(COMMON_OBJ) | $(OUTPUT)/uni
 
 check: all $(UNIT:%=$(OUTPUT)/unit/%)
 	$(Q)tests/unit/run.sh $(UNIT:%=$(OUTPUT)/unit/%)
+	$(Q)BTBPF_OUTPUT=$(OUTPUT) tests/unit/run.sh $(UNIT_SH)
+
+# User space again with ASan/UBSan into $(ASAN_OUTPUT) (under build/, so
+# make clean removes it), then the unit tests against those binaries.
+check-asan:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(ASAN_OUTPUT) CFLAGS='$(ASAN_FLAGS)' \
+		LDFLAGS='-fsanitize=address,undefined' all $(UNIT:%=$(ASAN_OUTPUT)/unit/%)
+	$(Q)tests/unit/asan.sh $(ASAN_OUTPUT) $(UNIT:%=$(ASAN_OUTPUT)/unit/%)
+
+# The Debian package: clean build from HEAD, lintian, contents, reproducible.
+pkgtest:
+	$(Q)tests/pkg/build-deb.sh
 
 $(OUTPUT)/tests/%: tests/vm/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -118,10 +139,17 @@ install: all
 	$(INSTALL) -d -m 755 $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8
 	$(foreach t,$(TOOLS),$(INSTALL) -m 755 $(OUTPUT)/$(t) $(DESTDIR)$(sbindir)/$(APP_PREFIX)$(t);)
 	$(foreach m,$(MANS),$(INSTALL) -m 644 $(m) $(DESTDIR)$(mandir)/man8/$(APP_PREFIX)$(notdir $(m));)
+	$(INSTALL) -d -m 755 $(DESTDIR)$(bashcompdir)
+	sed -e 's/@APP_PREFIX@/$(APP_PREFIX)/' -e 's/@NAMES@/$(TOOLS:%=$(APP_PREFIX)%)/' \
+		completion/btbpf-tools.bash > $(DESTDIR)$(bashcompdir)/$(COMPFILE)
+	chmod 644 $(DESTDIR)$(bashcompdir)/$(COMPFILE)
+	$(foreach t,$(TOOLS),ln -sfn $(COMPFILE) $(DESTDIR)$(bashcompdir)/$(APP_PREFIX)$(t);)
 
 uninstall:
 	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(sbindir)/$(APP_PREFIX)$(t);)
 	$(foreach m,$(MANS),rm -f $(DESTDIR)$(mandir)/man8/$(APP_PREFIX)$(notdir $(m));)
+	$(foreach t,$(TOOLS),rm -f $(DESTDIR)$(bashcompdir)/$(APP_PREFIX)$(t);)
+	rm -f $(DESTDIR)$(bashcompdir)/$(COMPFILE)
 
 clean:
 	rm -rf $(OUTPUT)

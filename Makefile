@@ -47,8 +47,11 @@ override CPPFLAGS += -I$(OUTPUT) -Icommon -Ibpf -DBTBPF_VERSION='"$(VERSION)"'
 LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   ?= $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
 LDLIBS += $(LIBBPF_LIBS) -lelf -lz
+# clang 14 writes the compilation directory into the BTF line info whatever
+# -ffile-prefix-map says; -fdebug-compilation-dir=. keeps the build path out
+# of the BPF objects (and so of the skeletons and binaries).
 BPF_FLAGS := -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_CFLAGS) -Wall \
-	$(PREFIX_MAP) -Ibpf -I/usr/include/$(MULTIARCH)
+	$(PREFIX_MAP) -fdebug-compilation-dir=. -Ibpf -I/usr/include/$(MULTIARCH)
 
 TOOLS  := $(sort $(patsubst tools/%.c,%,$(wildcard tools/*.c)))
 COMMON := $(sort $(patsubst common/%.c,%,$(wildcard common/*.c)))

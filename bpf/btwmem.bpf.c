@@ -178,22 +178,25 @@ static __always_inline void add_sample(struct wmem_val *v, __u64 wmem, __u32 snd
 }
 
 /* One sample per send call, at its return. */
-static __always_inline int sample_send(struct socket *sock, __u8 proto)
+static __always_inline int sample_sock(struct sock *sk, __u8 proto)
 {
-	struct sock *sk;
-	struct wmem_val *v;
+	struct wmem_val *v = get_val(sk, proto);
 
-	if (!pid_wanted())
-		return 0;
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return 0;
-	v = get_val(sk, proto);
 	if (!v)
 		return 0;
 	note_sender(v);
 	add_sample(v, wmem_bytes(sk), BPF_CORE_READ(sk, sk_sndbuf));
 	return 0;
+}
+
+static __always_inline int sample_send(struct socket *sock, __u8 proto)
+{
+	struct sock *sk;
+
+	if (!pid_wanted())
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	return sk ? sample_sock(sk, proto) : 0;
 }
 
 static __always_inline int stash_send(struct socket *sock)
@@ -214,18 +217,12 @@ static __always_inline int sample_stashed(__u8 proto)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct sock **skp = bpf_map_lookup_elem(&send_socks, &tid);
 	struct sock *sk;
-	struct wmem_val *v;
 
 	if (!skp)
 		return 0;
 	sk = *skp;
 	bpf_map_delete_elem(&send_socks, &tid);
-	v = get_val(sk, proto);
-	if (!v)
-		return 0;
-	note_sender(v);
-	add_sample(v, wmem_bytes(sk), BPF_CORE_READ(sk, sk_sndbuf));
-	return 0;
+	return sample_sock(sk, proto);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "names.h"
 #include "probes.h"
+#include "tool.h"
 #include "trace.h"
 
 static struct env {
@@ -413,13 +414,9 @@ int main(int argc, char **argv)
 	struct btwmem_bpf *obj;
 	int err, n;
 
-	cli__init("btwmem");
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = tool__begin("btwmem", &argp, argc, argv, "bluetooth");
 	if (err)
-		return EXIT_USAGE;
-	trace__init("btwmem");
-	if (preflight__check("bluetooth"))
-		return 1;
+		return err;
 
 	obj = btwmem_bpf__open();
 	if (!obj) {
@@ -446,16 +443,9 @@ int main(int argc, char **argv)
 	err = probes__select(probes, n);
 	if (err)
 		goto cleanup;
-	err = btwmem_bpf__load(obj);
-	if (err) {
-		warnx_tool("failed to load BPF programs: %s", strerror(-err));
+	err = tool__load_attach(obj->skeleton);
+	if (err)
 		goto cleanup;
-	}
-	err = btwmem_bpf__attach(obj);
-	if (err) {
-		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
-		goto cleanup;
-	}
 	print_banner(probes, n);
 	trace__output_ok();	/* the banner now, not with the first interval */
 

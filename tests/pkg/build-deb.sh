@@ -108,7 +108,9 @@ for t in $tools; do
 		"bash completion for $t"
 done
 has "-rw-r--r-- ./usr/share/bash-completion/completions/btbpf-tools" "the completion script"
-odd=$(awk '{ print $2 }' "$list" | grep -vE '^\./(usr/(sbin|share/(man/man8|bash-completion/completions|doc/btbpf-tools))/?.*|usr/(share/)?|)$')
+odd=$(awk '{ print $2 }' "$list" |
+	grep -vE '^\./(usr/(share/((man|bash-completion|doc)/)?)?)?$' |
+	grep -vE '^\./usr/(sbin|share/man/man8|share/bash-completion/completions|share/doc/btbpf-tools)/')
 if [ -z "$odd" ]; then
 	ok "$deb_name: nothing outside sbin, man8, completions, doc"
 else

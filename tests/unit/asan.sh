@@ -16,8 +16,9 @@ ln -s "$top/tools" "$scratch/tools"
 ln -s "$top/man" "$scratch/man"
 ln -s "$top/$out" "$scratch/build"
 log=$scratch/sanitizer
-# halt on the first report; reports go to files so a test's own stderr
-# checks (one line per usage error) are not what catches them.
+# ASan reports go to files (counted below) and exit 1; UBSan, built with
+# -fno-sanitize-recover, reports on stderr and exits 1: either way the
+# test that ran the program sees a wrong exit status and fails.
 export ASAN_OPTIONS="abort_on_error=0:halt_on_error=1:log_path=$log"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$log"
 rc=0

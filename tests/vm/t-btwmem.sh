@@ -3,8 +3,8 @@
 # then BTBPF_ATTACH=kprobe.
 #
 # The emulator (btvirt) returns a controller credit per ACL fragment; the
-# small-buffer tests stop it for 2 s (l2send_frozen) so that the send buffer
-# fills up whatever the timing.  Those senders send 150 bytes, which fit
+# small-buffer tests stop it for a while (l2send_frozen) so that the send
+# buffer fills up whatever the timing.  Those senders send 150 bytes, which fit
 # one ACL fragment (MTU 192): a blocking L2CAP send of a PDU whose fragments
 # together exceed the send buffer waits for itself until a signal (its first
 # fragments hold the buffer until the last one is allocated; seen on 6.1).
@@ -47,8 +47,9 @@ json_field() {
 }
 
 # l2send_frozen ARGS...: l2send from hci0 to an l2test receiver on hci1,
-# with the emulator stopped (SIGSTOP) for its first 2 s of sending: no
-# controller credits come back, so the send buffer fills up for certain,
+# with the emulator stopped (SIGSTOP) from before the first send until
+# about 2 s into sending: no controller credits come back, so the send
+# buffer fills up for certain,
 # whatever the timing under TCG.  Then the emulator runs again and the
 # queue drains.
 l2send_frozen() {
@@ -56,14 +57,16 @@ l2send_frozen() {
 	_srv=$!
 	sleep 0.5
 	build_helper "$L2SEND" tests/vm/l2send.c
-	timeout 120 "$L2SEND" -i "$ADDR0" -d 500 "$@" "$ADDR1" > "$T/l2send.out" 2> "$T/l2send.err" &
+	timeout 120 "$L2SEND" -i "$ADDR0" -d 2000 "$@" "$ADDR1" > "$T/l2send.out" 2> "$T/l2send.err" &
 	_snd=$!
-	for _i in $(seq 100); do
-		grep -q '^connected' "$T/l2send.out" && break
-		sleep 0.1
+	# l2send waits 2 s after "connected": time enough to freeze btvirt
+	# even when the guest is slow
+	until grep -q '^connected' "$T/l2send.out"; do
+		kill -0 $_snd 2>/dev/null || break
+		sleep 0.05
 	done
 	kill -STOP $BTVIRT_PID
-	sleep 2
+	sleep 4
 	kill -CONT $BTVIRT_PID
 	wait $_snd
 	_rc=$?
@@ -140,6 +143,19 @@ for mode in fentry kprobe; do
 		"^proto = L2CAP, sock = 0x[0-9a-f]+, peer = $ADDR1, pid = $CLI_PID, comm = l2test" "$T/sock.out"
 	check_eq "$mode: -S sends == N" $N "$(field sends "$T/sock.out")"
 	check_detached "$mode: after -S"
+
+	# 4b. -P -T: per process with a time line; -p: another PID sees nothing.
+	start_tool proc "$WMEM" -P -T || continue
+	l2test_pair $N $B
+	stop_tool INT
+	check_grep "$mode: -P names the sender" "^proto = L2CAP, pid = $CLI_PID, comm = l2test\$" "$T/proc.out"
+	check_grep "$mode: -T prints a time line" '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$T/proc.out"
+	check_eq "$mode: -P sends == N" $N "$(field sends "$T/proc.out")"
+	start_tool other "$WMEM" -p 1 || continue
+	l2test_pair $N $B
+	stop_tool INT
+	check_eq "$mode: -p 1 (init sends nothing) prints no section" 0 "$(grep -c '^proto = ' "$T/other.out")"
+	check_detached "$mode: after -P and -p"
 
 	# 5. --heatmap: one row per interval; the count ends the run.
 	# (3 s intervals: l2test_pair takes up to ~3 s under TCG)

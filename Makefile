@@ -138,6 +138,11 @@ vmtest: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
 
 test: check vmtest
 
+# Benchmarks against bpftrace equivalents (bench/), in the guest; not in test.
+.PHONY: bench
+bench: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
+	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
+
 install: all
 	$(INSTALL) -d -m 755 $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8
 	$(foreach t,$(TOOLS),$(INSTALL) -m 755 $(OUTPUT)/$(t) $(DESTDIR)$(sbindir)/$(APP_PREFIX)$(t);)

@@ -1,0 +1,206 @@
+# Guest side of `make bench` (bench/run.sh boots the guest and runs this in
+# the repository): each tool against its bpftrace peer (bench/peers/*.bt),
+# side by side in one boot, on the btvirt test bed of tests/vm.
+#
+# Per tool, BTBPF_BENCH_RUNS (default 5) rounds; in each, in rotating order:
+#   none    the workload alone
+#   floor   the workload under empty kprobe/kretprobe programs on the tool's
+#           functions (build/bench/emptyprobe)
+#   ours    the tool, kprobe mode (BTBPF_ATTACH=kprobe: the same attach
+#           mechanism as the floor and bpftrace)
+#   fentry  the tool in its default mode (fentry/fexit), for reference
+#   peer    bpftrace bench/peers/<tool>.bt
+# benchrun times start-up (exec to ready line), the workload, and takes the
+# maximum RSS.  Round 1 runs with kernel.bpf_stats_enabled=1 and records
+# the BPF programs' run time per workload operation; its workload times are
+# left out of the medians (bench/table.sh), and it is the only round with
+# the fentry run (its start-up is slow under TCG: one trampoline per hook).
+# Raw results: one line per run on stdout ("R tool cfg round key=val...");
+# bench/table.sh turns them into the table.
+set -u
+. tests/vm/lib.sh
+BB=$BUILD/bench
+PEERS=$PWD/bench/peers
+RUNS=${BTBPF_BENCH_RUNS:-5}
+M_SOCK=${BTBPF_BENCH_SOCK_CALLS:-3000}	# socket-path workload: non-blocking sends
+M_ACL=${BTBPF_BENCH_ACL_SENDS:-100}	# HCI-path workload: blocking 600-byte sends
+M_USB=${BTBPF_BENCH_USB_PINGS:-40}	# USB workload: l2ping echo requests
+M_LOST=${BTBPF_BENCH_LOST_CALLS:-10000}	# lost-events run: per sender, two senders
+
+info() { echo "I $*"; }
+present() { grep -qE " $1([[:space:]]|\$)" /proc/kallsyms; }
+
+# hist_total FILE: the sum of the counts of every log2 histogram in FILE,
+# bcc style ("  8 -> 15  : 3  |**|") or bpftrace style ("[8, 16)  3 |@@|")
+hist_total() {
+	awk '/\|/ && (/->/ || /^\[/) { sub(/\|.*/, ""); s += $NF } END { print s + 0 }' "$1"
+}
+
+# stats_sum: BPF run time (ns) of all loaded kprobe/tracing programs
+stats_sum() {
+	bpftool prog show 2>/dev/null | awk '/run_time_ns/ {
+		for (i = 1; i < NF; i++) if ($i == "run_time_ns") s += $(i + 1) }
+		END { print s + 0 }'
+}
+
+# run TOOL CFG ROUND: one measured run (the caller sets WORK, FLOOR, OURS, PEER, OPS)
+run() {
+	_t=$1 _c=$2 _r=$3 _o=$T/$1.$2.$3
+	_after=
+	[ "$_r" = 1 ] && _after="bpftool prog show > $_o.stats"
+	case $_c in
+	none)	_res=$($BB/benchrun -w "$WORK") ;;
+	floor)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
+			-- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
+	ours)	_res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" \
+			-s 400 -t 45 -- $OURS) ;;
+	fentry)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 400 -t 45 -- $OURS) ;;
+	peer)	_res=$($BB/benchrun -r Attaching -R Tracing -o $_o.out -e $_o.err -w "$WORK" \
+			-a "$_after" -s 400 -t 300 -- bpftrace $PEER) ;;
+	esac
+	_ns=-1
+	[ -f "$_o.stats" ] && _ns=$(awk '/run_time_ns/ { for (i = 1; i < NF; i++)
+		if ($i == "run_time_ns") s += $(i + 1) } END { print s + 0 }' "$_o.stats")
+	echo "R $_t $_c $_r $_res bpf_ns=$_ns ops=$OPS"
+	# a run that never got ready, or did not end on SIGINT: no more rounds
+	case $_res in
+	*rc=0) ;;
+	*) [ "$_c" != none ] && NOTREADY="$NOTREADY $_c" ;;
+	esac
+	if [ "$_c" != none ] && ! echo "$_res" | grep -q 'rc=0'; then
+		info "$_t $_c round $_r: $(echo "$_res" | tr '\n' ' ') stderr: $(head -c 300 "$_o.err" 2>/dev/null | tr '\n' ' ')"
+	fi
+}
+
+# bench TOOL CHECK: the rounds; CHECK is a function TOOL FILE printing the
+# figure both tools must agree on.  Round 1 runs with bpf_stats on (and is
+# the only one with the fentry run: its start-up is slow under TCG).
+bench() {
+	_tool=$1 _check=$2 NOTREADY=
+	info "$_tool: floor on:$FLOOR"
+	for _r in $(seq 1 "$RUNS"); do
+		case $((_r % 4)) in
+		1) _cfgs="none floor ours fentry peer" ;;
+		2) _cfgs="peer none floor ours" ;;
+		3) _cfgs="ours peer none floor" ;;
+		0) _cfgs="floor ours peer none" ;;
+		esac
+		[ "$_r" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=1
+		for _c in $_cfgs; do
+			run "$_tool" "$_c" "$_r"
+		done
+		[ "$_r" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=0
+		if [ -n "$NOTREADY" ]; then
+			info "$_tool: stopped after round $_r: failed:$NOTREADY (ready_ms=-1: no ready line on its stdout pipe; rc=137: killed 30 s after SIGINT)"
+			break
+		fi
+	done
+	# the agreement check: the last round, round 1 for fentry
+	for _c in ours peer; do
+		echo "C $_tool $_c $($_check $_tool $T/$_tool.$_c.$RUNS.out)"
+	done
+	echo "C $_tool fentry $($_check $_tool $T/$_tool.fentry.1.out)"
+}
+
+# --- the figures both sides must agree on ---
+chk_snoop() {	# W lines of the workload's sender
+	awk '$2 == "l2send" && $4 == "W"' "$2" | wc -l
+}
+chk_hist() { hist_total "$2"; }
+
+# --- sizes ---
+mkdir -p $T/strip
+for t in btsnoop-sock btwmem bthcicredits btacklat bturblat; do
+	[ -x $BUILD/$t ] || continue
+	cp $BUILD/$t $T/strip/$t && strip $T/strip/$t
+	echo "S $t $(stat -c %s $BUILD/$t) $(stat -c %s $T/strip/$t)"
+done
+BPFTRACE=$(command -v bpftrace)
+cp "$BPFTRACE" $T/strip/bpftrace && strip $T/strip/bpftrace
+libs=$(ldd "$BPFTRACE" | awk '$3 ~ /^\// { print $3 }' | xargs -r readlink -f | sort -u | xargs -r stat -L -c %s | awk '{ s += $1 } END { print s + 0 }')
+echo "S bpftrace $(stat -c %s "$BPFTRACE") $(stat -c %s $T/strip/bpftrace) $libs"
+info "bpftrace: $(bpftrace --version)"
+
+# --- the test bed: hci0 -> hci1, l2test -d on hci1 as the sink ---
+bt_setup
+modprobe rfcomm
+sysctl -qw kernel.bpf_stats_enabled=0
+l2test -d -i hci1 -P 4113 > /dev/null 2>&1 &
+SINK=$!
+sleep 0.5
+L2SEND=$BUILD/tests/l2send
+
+# 1. btsnoop-sock: per-call lines; non-blocking sends into a 4.5 KiB buffer,
+#    most of them EAGAIN: cheap calls, so the probes' cost shows
+OURS=$BUILD/btsnoop-sock PEER=$PEERS/btsnoop-sock.bt OPS=$M_SOCK
+FLOOR=
+for f in l2cap sco hci rfcomm iso; do
+	for d in send recv; do
+		present ${f}_sock_${d}msg && FLOOR="$FLOOR ${f}_sock_${d}msg+"
+	done
+done
+WORK="$L2SEND -N -s 2048 -i $ADDR0 -n $M_SOCK $ADDR1 > /dev/null"
+bench btsnoop-sock chk_snoop
+
+# 2. btwmem: histogram per protocol; the same workload
+OURS=$BUILD/btwmem PEER=$PEERS/btwmem.bt
+FLOOR=
+for f in l2cap_sock_sendmsg sco_sock_sendmsg iso_sock_sendmsg sock_alloc_send_pskb; do
+	present $f && FLOOR="$FLOOR $f+"
+done
+bench btwmem chk_hist
+
+# 3. bthcicredits -H: credits per second, stall histogram on exit; blocking
+#    sends, each one ACL frame through the emulator's single ACL credit
+TXOFF=$(bpftool btf dump file /sys/kernel/btf/bluetooth 2>/dev/null | awk '
+	/^\[[0-9]+\] STRUCT / { on = ($3 == "'"'"'hci_dev'"'"'") }
+	on && $1 == "'"'"'tx_work'"'"'" { sub(/bits_offset=/, "", $3); print $3 / 8; exit }')
+CBOFF=$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | awk '
+	/^\[[0-9]+\] STRUCT / { on = ($3 == "'"'"'sk_buff'"'"'") }
+	on && $1 == "'"'"'cb'"'"'" { sub(/bits_offset=/, "", $3); print $3 / 8; exit }')
+info "peers: offsetof(struct hci_dev, tx_work) = $TXOFF, offsetof(struct sk_buff, cb) = $CBOFF"
+OURS="$BUILD/bthcicredits -H" PEER="$PEERS/bthcicredits.bt $TXOFF $CBOFF" OPS=$M_ACL
+FLOOR="hci_tx_work+ hci_num_comp_pkts_evt+ hci_conn_del+ hci_send_frame"
+WORK="$L2SEND -i $ADDR0 -n $M_ACL $ADDR1 > /dev/null"
+bench bthcicredits chk_hist
+
+# 4. btacklat: ack latency histogram; the same workload
+OURS=$BUILD/btacklat PEER="$PEERS/btacklat.bt $CBOFF"
+FLOOR="hci_send_frame hci_num_comp_pkts_evt hci_conn_del"
+bench btacklat chk_hist
+
+# 5. lost events: btsnoop-sock (default mode) under two non-blocking senders
+#    as fast as the emulator lets them, output to a file
+WORK="for i in 1 2; do $L2SEND -N -s 2048 -i $ADDR0 -n $M_LOST $ADDR1 > $T/lost.\$i & done; wait"
+res=$($BB/benchrun -o $T/lost.out -e $T/lost.err -w "$WORK" -s 3000 -- $BUILD/btsnoop-sock)
+calls=$(cat $T/lost.1 $T/lost.2 | sed -n 's/sent=\([0-9]*\) eagain=\([0-9]*\).*/\1 \2/p' | awk '{ s += $1 + $2 } END { print s + 0 }')
+lines=$(awk '$2 == "l2send" && $4 == "W"' $T/lost.out | wc -l)
+lost=$(sed -n 's/.* \([0-9][0-9]*\) events lost.*/\1/p' $T/lost.err | awk '{ s += $1 } END { print s + 0 }')
+echo "L $calls $lines $lost $res"
+[ -s $T/lost.err ] && info "lost-events run stderr: $(head -c 300 $T/lost.err)"
+
+kill $SINK $BTVIRT_PID 2>/dev/null
+wait $SINK $BTVIRT_PID 2>/dev/null
+
+# 6. bturblat: a btusb controller (tests/vm/usb-setup.sh), l2ping flood to
+#    its peer
+if [ -x $BUILD/bturblat ]; then
+	if eval "$(sh tests/vm/usb-setup.sh 2> $T/usb.err)" && [ -n "${USB_HCI:-}" ]; then
+		OURS=$BUILD/bturblat PEER="$PEERS/bturblat.bt $CBOFF" OPS=$M_USB
+		FLOOR=
+		for f in btusb_send_frame btusb_send_frame_intel btusb_send_frame_mtk; do
+			present $f && FLOOR="$FLOOR $f+"
+		done
+		for f in btusb_tx_complete btusb_isoc_tx_complete; do
+			present $f && FLOOR="$FLOOR $f"
+		done
+		WORK="l2ping -i $USB_HCI -c $M_USB -f $PEER_ADDR > $T/l2ping.out 2>&1"
+		bench bturblat chk_hist
+		info "bturblat workload: $(tail -2 $T/l2ping.out | tr '\n' ' ')"
+	else
+		info "bturblat: the USB test bed did not come up: $(head -c 300 $T/usb.err)"
+	fi
+else
+	info "bturblat: not built (no tools/bturblat.c yet)"
+fi
+rm -rf "$T"

@@ -1,0 +1,87 @@
+#!/bin/sh
+# Turns the raw lines of bench/guest.sh (file $1) into the benchmark table
+# (markdown) on stdout.  Ratios are ours / bpftrace's, from runs made side by
+# side in the same guest boot.  Start-up: median of all rounds; workload:
+# median of rounds 2.. (round 1 has BPF run-time stats on; the fentry run,
+# in round 1 only, is a single sample).
+set -eu
+awk '
+function med(key,   n, i, j, t, a) {
+	n = split(vals[key], a, " ")
+	if (n == 0) return -1
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function kv(s, k,   i, n, f, p) {
+	n = split(s, f, " ")
+	for (i = 1; i <= n; i++) { p = index(f[i], "="); if (substr(f[i], 1, p - 1) == k) return substr(f[i], p + 1) }
+	return ""
+}
+function yn(c) { return c ? "yes" : "**no**" }
+function row(tool, what, o, p, r, tgt, met) {
+	printf("| %s | %s | %s | %s | %s | %s | %s |\n", tool, what, o, p, r, tgt, met)
+}
+$1 == "R" {
+	tool = $2; cfg = $3; rd = $4; line = $0
+	if (!(tool in seen)) { seen[tool] = 1; order[++ntools] = tool }
+	ops[tool] = kv(line, "ops")
+	k = tool SUBSEP cfg
+	if (rd == 1) bpfns[tool, cfg] = kv(line, "bpf_ns")
+	if (rd > 1 || cfg == "fentry" || cfg == "none") vals[k "w"] = vals[k "w"] " " kv(line, "work_ms")
+	if (cfg != "none") {
+		vals[k "s"] = vals[k "s"] " " kv(line, "ready_ms")
+		vals[k "s2"] = vals[k "s2"] " " kv(line, "ready2_ms")
+		r = kv(line, "maxrss_kb") + 0
+		if (r > rss[tool, cfg]) rss[tool, cfg] = r
+		if (kv(line, "rc") != "0") bad[tool, cfg]++
+	}
+	next
+}
+$1 == "S" { size[$2] = $4; if ($2 == "bpftrace") libs = $5; next }
+$1 == "C" { cnt[$2, $3] = $4; next }
+$1 == "L" { lcalls = $2; llines = $3; llost = $4; next }
+$1 == "I" { sub(/^I /, ""); notes[++nnotes] = $0; next }
+END {
+	print "| tool | measure | ours | bpftrace | ours/bpftrace | target | met |"
+	print "|---|---|---|---|---|---|---|"
+	for (i = 1; i <= ntools; i++) {
+		t = order[i]
+		so = med(t SUBSEP "ours" "s"); sp = med(t SUBSEP "peer" "s"); sp2 = med(t SUBSEP "peer" "s2")
+		sf = med(t SUBSEP "fentry" "s"); sfl = med(t SUBSEP "floor" "s")
+		row(t, sprintf("start-up ms, median (bpftrace: to \"Attaching\"; to BEGIN %.0f; ours fentry, 1 run, %.0f; empty floor %.0f)", sp2, sf, sfl),
+		    sprintf("%.0f", so), sprintf("%.0f", sp), sprintf("%.3f", sp > 0 ? so / sp : -1), "<= 0.05",
+		    yn(sp > 0 && so / sp <= 0.05))
+		ro = rss[t, "ours"] / 1024; rp = rss[t, "peer"] / 1024
+		row(t, sprintf("max RSS MB (ours fentry %.1f)", rss[t, "fentry"] / 1024), sprintf("%.1f", ro), sprintf("%.1f", rp),
+		    sprintf("%.3f", rp > 0 ? ro / rp : -1), "<= 0.10 and <= 8 MB", yn(rp > 0 && ro / rp <= 0.10 && ro <= 8))
+		zo = size[t] / 1024; zp = size["bpftrace"] / 1024
+		row(t, "stripped binary KB (bpftrace: its own binary, without its shared libraries)", sprintf("%.0f", zo),
+		    sprintf("%.0f", zp), sprintf("%.3f", zp > 0 ? zo / zp : -1), "<= 300 KB", yn(zo <= 300))
+		wn = med(t SUBSEP "none" "w"); wf = med(t SUBSEP "floor" "w"); wo = med(t SUBSEP "ours" "w")
+		wp = med(t SUBSEP "peer" "w"); we = med(t SUBSEP "fentry" "w")
+		row(t, sprintf("workload ms, %d ops, median (none %.0f, empty-kprobe floor %.0f, ours fentry 1 run %.0f)", ops[t], wn, wf, we),
+		    sprintf("%.0f", wo), sprintf("%.0f", wp), "", "", "")
+		fo = wf - wn > 0 ? (wo - wn) / (wf - wn) : -1; fp = wf - wn > 0 ? (wp - wn) / (wf - wn) : -1
+		row(t, "per-event cost vs floor: (tool - none) / (floor - none)", sprintf("%.2f", fo), sprintf("%.2f", fp), "",
+		    "ours <= 1.3", yn(fo >= 0 && fo <= 1.3))
+		po = wp - wn > 0 ? (wo - wn) / (wp - wn) : -1
+		row(t, "per-event cost vs bpftrace: (ours - none) / (bpftrace - none)", sprintf("%.0f ms", wo - wn),
+		    sprintf("%.0f ms", wp - wn), sprintf("%.2f", po), "<= 0.5", yn(po >= 0 && po <= 0.5))
+		bo = bpfns[t, "ours"]; bp = bpfns[t, "peer"]; bf = bpfns[t, "floor"]; bfe = bpfns[t, "fentry"]
+		row(t, sprintf("BPF run time ns per op, bpf_stats, round 1 (floor %.0f, ours fentry %.0f)", bf / ops[t], bfe / ops[t]),
+		    sprintf("%.0f", bo / ops[t]), sprintf("%.0f", bp / ops[t]), sprintf("%.2f", bp > 0 ? bo / bp : -1), "(info)", "")
+		co = cnt[t, "ours"]; cp = cnt[t, "peer"]; ce = cnt[t, "fentry"]
+		exp = (t == "btsnoop-sock" || t == "btwmem") ? ops[t] : ""
+		row(t, sprintf("same numbers: %s (ours fentry %s)%s",
+		    t == "btsnoop-sock" ? "W lines of the sender" : t == "bthcicredits" ? "stall histogram total" : "histogram total",
+		    ce, exp != "" ? ", expected " exp : ""), co, cp, "", "equal" (exp != "" ? " = " exp : ""),
+		    yn(co == cp && ce == co && (exp == "" || co == exp)))
+		if (bad[t, "ours"] + bad[t, "peer"] + bad[t, "fentry"] + bad[t, "floor"])
+			row(t, "runs with a non-zero exit", bad[t, "ours"] + bad[t, "fentry"], bad[t, "peer"] + 0, "", "0", "**no**")
+	}
+	if (lcalls != "")
+		row("btsnoop-sock", sprintf("lost events, 2 non-blocking senders, fentry, %s calls, %s W lines", lcalls, llines),
+		    llost, "", "", "0, and lines = calls", yn(llost == 0 && llines == lcalls))
+	printf("\nbpftrace shared libraries (not in the size row): %.1f MB\n", libs / 1048576)
+	for (i = 1; i <= nnotes; i++) print "- " notes[i]
+}' "$1"

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bturblat: btusb URB latency, from the driver's send (URB built and
+ * submitted) to the URB's completion, per HCI packet type, as a log2
+ * histogram; plus URBs that failed or were still in flight.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "bturblat.h"
+#include "bturblat.skel.h"
+#include "cli.h"
+#include "hist.h"
+#include "maps.h"
+#include "names.h"
+#include "probes.h"
+#include "tool.h"
+#include "trace.h"
+
+#define ALL_DEVS 0xffff
+#define BTUSB_DRIVER_DIR "/sys/bus/usb/drivers/btusb"
+
+static struct env {
+	struct interval_args ia;
+	bool per_dev;
+	bool millis;
+	int dev;		/* -1: all */
+	int type;		/* pkt_type, -1: all */
+} env = { .dev = -1, .type = -1 };
+
+const char argp_program_doc[] =
+"Summarize btusb URB latency: from the driver building and submitting the\n"
+"URB for an outgoing HCI frame until the URB completes, per packet type.\n"
+"\n"
+"USAGE: bturblat [-h] [-T] [-j] [-m] [-D] [-t TYPE] [-d hciN] [interval [count]]\n"
+"\n"
+"EXAMPLES:\n"
+"    bturblat              # histograms in usecs, printed on Ctrl-C\n"
+"    bturblat 1 10         # print every second, 10 times\n"
+"    bturblat -m 5         # millisecond histograms every 5 seconds\n"
+"    bturblat -D           # one set of histograms per controller\n"
+"    bturblat -t acl       # ACL data URBs only\n"
+"    bturblat -d hci0 -T   # controller hci0 only, with timestamps\n"
+"    bturblat -j           # JSON lines\n";
+
+static const struct argp_option opts[] = {
+	{ "milliseconds", 'm', NULL, 0, "Millisecond histograms", 0 },
+	{ "per-dev", 'D', NULL, 0, "One set of histograms per controller", 0 },
+	{ "type", 't', "TYPE", 0, "Only this packet type: cmd, acl, sco, iso", 0 },
+	{ "device", 'd', "hciN", 0, "Trace this controller only", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{},
+};
+
+static const char *type_name(__u8 type)
+{
+	switch (type) {
+	case PKT_CMD: return "CMD";
+	case PKT_ACL: return "ACL";
+	case PKT_SCO: return "SCO";
+	case PKT_ISO: return "ISO";
+	default: return "?";
+	}
+}
+
+static int parse_type(struct argp_state *state, const char *arg)
+{
+	static const __u8 types[] = { PKT_CMD, PKT_ACL, PKT_SCO, PKT_ISO };
+	size_t i;
+
+	for (i = 0; i < sizeof(types); i++)
+		if (!strcasecmp(arg, type_name(types[i])))
+			return types[i];
+	argp_error(state, "unknown packet type: '%s' (expected cmd, acl, sco, iso)", arg);
+	return -1;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'm':
+		env.millis = true;
+		break;
+	case 'D':
+		env.per_dev = true;
+		break;
+	case 't':
+		env.type = parse_type(state, arg);
+		break;
+	case 'd':
+		env.dev = cli__parse_hci_dev(state, arg);
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		cli__parse_interval_arg(state, &env.ia, arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* ---- is there anything to measure? ---- */
+
+/* btusb binds USB interfaces: entries named "bus-port:config.interface"
+ * (1-1:1.0) appear in the driver's sysfs directory. */
+static bool btusb_has_interface(void)
+{
+	DIR *d = opendir(BTUSB_DRIVER_DIR);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)))
+		found = strchr(e->d_name, ':') != NULL;
+	closedir(d);
+	return found;
+}
+
+/* The driver of hciN's parent device, "" when there is none. */
+static const char *hci_driver(int dev, char *buf, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/bluetooth/hci%d/device/driver", dev);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return "";
+	link[n] = '\0';
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (strlen(base) >= len)
+		return "?";
+	strcpy(buf, base);
+	return buf;
+}
+
+/* One line and false when no controller here can produce a URB. */
+static bool usb_controller_present(void)
+{
+	char buf[64];
+
+	if (!btusb_has_interface()) {
+		warnx_tool("no USB Bluetooth controller: btusb is loaded but bound to no device (%s)",
+			   BTUSB_DRIVER_DIR);
+		return false;
+	}
+	if (env.dev >= 0) {
+		const char *drv = hci_driver(env.dev, buf, sizeof(buf));
+
+		if (!drv[0]) {
+			warnx_tool("hci%d: no such controller, or a virtual one (no driver): it has no URBs",
+				   env.dev);
+			return false;
+		}
+		if (strcmp(drv, "btusb")) {
+			warnx_tool("hci%d is driven by %s, not btusb: it has no URBs", env.dev, drv);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- output ---- */
+
+struct row {
+	struct hist_key key;
+	struct hist_val val;
+};
+
+#define MAX_ROWS 256
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct hist_key *x = &((const struct row *)a)->key;
+	const struct hist_key *y = &((const struct row *)b)->key;
+
+	if (x->dev != y->dev)
+		return x->dev - y->dev;
+	return x->type - y->type;
+}
+
+static void print_row_text(const struct row *r, const char *unit)
+{
+	char dev[12];
+
+	if (env.per_dev)
+		printf("\ndev = %s type = %s\n", hci__name(r->key.dev, dev), type_name(r->key.type));
+	else
+		printf("\ntype = %s\n", type_name(r->key.type));
+	hist__print_log2(stdout, r->val.slots, URB_SLOTS, unit);
+}
+
+static void print_row_json(const struct row *r, const char *unit)
+{
+	char buf[16];
+
+	printf("{");
+	if (common_env.timestamp)
+		printf("\"time\":\"%s\",", trace__time_now(buf));
+	if (env.per_dev)
+		printf("\"dev\":\"%s\",", hci__name(r->key.dev, buf));
+	printf("\"type\":\"%s\",\"count\":%llu,\"hist\":", type_name(r->key.type),
+	       (unsigned long long)hist__total(r->val.slots, URB_SLOTS));
+	hist__json_log2(stdout, r->val.slots, URB_SLOTS, unit);
+	printf("}\n");
+}
+
+static bool print_hists(void *ctx, bool final)
+{
+	struct bturblat_bpf *obj = ctx;
+	static struct hist_key keys[MAX_ROWS];
+	static struct hist_val vals[MAX_ROWS];
+	static struct row rows[MAX_ROWS];
+	const char *unit = env.millis ? "msecs" : "usecs";
+	char ts[16];
+	int n, i;
+
+	n = map__drain(bpf_map__fd(obj->maps.hists), keys, sizeof(keys[0]), vals,
+		       sizeof(vals[0]), MAX_ROWS);
+	for (i = 0; i < n; i++) {
+		rows[i].key = keys[i];
+		rows[i].val = vals[i];
+	}
+	qsort(rows, n, sizeof(rows[0]), row_cmp);
+	if (!common_env.json) {
+		printf("\n");
+		if (common_env.timestamp)
+			printf("%s\n", trace__time_now(ts));
+	}
+	for (i = 0; i < n; i++) {
+		if (common_env.json)
+			print_row_json(&rows[i], unit);
+		else
+			print_row_text(&rows[i], unit);
+	}
+	return true;
+}
+
+/* "completed with error: hci0 ACL ENOENT 2", one line per (dev, type,
+ * status); JSON: an "errors" array. */
+static void print_errors(int fd)
+{
+	struct err_key keys[MAX_ROWS];
+	__u64 counts[MAX_ROWS];
+	char dev[12], name[16];
+	int n = map__drain(fd, keys, sizeof(keys[0]), counts, sizeof(counts[0]), MAX_ROWS), i;
+
+	if (common_env.json)
+		printf("\"errors\":[");
+	for (i = 0; i < n; i++) {
+		const char *err = errno__name(keys[i].status, name);
+
+		if (common_env.json)
+			printf("%s{\"dev\":\"%s\",\"type\":\"%s\",\"status\":\"%s\",\"count\":%llu}",
+			       i ? "," : "", hci__name(keys[i].dev, dev), type_name(keys[i].type),
+			       err, (unsigned long long)counts[i]);
+		else
+			printf("completed with error: %s %s %s %llu\n", hci__name(keys[i].dev, dev),
+			       type_name(keys[i].type), err, (unsigned long long)counts[i]);
+	}
+	if (common_env.json)
+		printf("]");
+}
+
+/* The counters that say whether the histograms tell the whole story:
+ * printed once at the end, whatever the interval. */
+static void print_summary(struct bturblat_bpf *obj)
+{
+	const struct urb_stats *s = &obj->bss->stats;
+	int inflight = map__count(bpf_map__fd(obj->maps.starts));
+
+	if (common_env.json) {
+		printf("{\"summary\":{\"sent\":%llu,\"completed\":%llu,\"failed\":%llu,"
+		       "\"submit_errors\":%llu,\"in_flight\":%d,\"untracked\":%llu,"
+		       "\"dropped\":%llu,\"replaced\":%llu,",
+		       (unsigned long long)s->sent, (unsigned long long)s->completed,
+		       (unsigned long long)s->failed, (unsigned long long)s->submit_errors,
+		       inflight, (unsigned long long)s->untracked,
+		       (unsigned long long)s->dropped, (unsigned long long)s->replaced);
+		print_errors(bpf_map__fd(obj->maps.errors));
+		printf("}}\n");
+		return;
+	}
+	printf("\nsent %llu, completed %llu, failed %llu, submit errors %llu, in flight at exit %d\n",
+	       (unsigned long long)s->sent, (unsigned long long)s->completed,
+	       (unsigned long long)s->failed, (unsigned long long)s->submit_errors, inflight);
+	printf("untracked %llu, dropped %llu, replaced %llu\n",
+	       (unsigned long long)s->untracked, (unsigned long long)s->dropped,
+	       (unsigned long long)s->replaced);
+	print_errors(bpf_map__fd(obj->maps.errors));
+	if (s->dropped || s->replaced)
+		warnx_tool("some URBs could not be timed: see the counters (man bturblat, FIELDS)");
+}
+
+/* ---- setup ---- */
+
+#define SEND_PROBE(name, opt) { .func = #name, .fentry = obj->progs.name##_fentry, \
+	.fexit = obj->progs.name##_fexit, .kprobe = obj->progs.name##_kprobe,     \
+	.kretprobe = obj->progs.name##_kretprobe, .wanted = true, .optional = opt }
+#define COMPLETE_PROBE(name, opt) { .func = #name, .fentry = obj->progs.name##_fentry, \
+	.kprobe = obj->progs.name##_kprobe, .wanted = true, .optional = opt }
+
+/*
+ * hdev->send is btusb_send_frame, or on Intel btusb_send_frame_intel, or
+ * on MediaTek (6.13+) btusb_send_frame_mtk; the two variants are optional.
+ * btusb_isoc_tx_complete (SCO) has been there as long as btusb_tx_complete
+ * but only SCO needs it: optional too.
+ */
+static int select_probes(struct bturblat_bpf *obj, struct probe *p, int n)
+{
+	struct probe all[] = {
+		SEND_PROBE(btusb_send_frame, false),
+		SEND_PROBE(btusb_send_frame_intel, true),
+		SEND_PROBE(btusb_send_frame_mtk, true),
+		COMPLETE_PROBE(btusb_tx_complete, false),
+		COMPLETE_PROBE(btusb_isoc_tx_complete, true),
+	};
+
+	memcpy(p, all, sizeof(all));
+	return probes__select(p, n);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = "[interval [count]]",
+		.doc = argp_program_doc, .children = children,
+	};
+	struct bturblat_bpf *obj;
+	struct probe probes[5];
+	int err;
+
+	err = tool__begin("bturblat", &argp, argc, argv, "btusb");
+	if (err)
+		return err;
+	if (!usb_controller_present())
+		return 1;
+
+	obj = bturblat_bpf__open();
+	if (!obj) {
+		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+		return 1;
+	}
+	obj->rodata->targ_dev = env.dev;
+	obj->rodata->targ_type = env.type;
+	obj->rodata->targ_per_dev = env.per_dev;
+	obj->rodata->targ_ms = env.millis;
+
+	err = select_probes(obj, probes, 5);
+	if (err)
+		goto cleanup;
+	err = tool__load_attach(obj->skeleton);
+	if (err)
+		goto cleanup;
+
+	if (!common_env.json) {
+		printf("Tracing btusb URB latency (%s)... Hit Ctrl-C to end.\n",
+		       probes__mode_name(probes, 5));
+		fflush(stdout);	/* attached: say so now, also into a file */
+	}
+
+	struct loop_opts lo = {
+		.interval_s = env.ia.interval,
+		.count = env.ia.count,
+		.on_tick = print_hists,
+		.ctx = obj,
+	};
+	err = trace__run(&lo);
+	if (trace__output_ok()) {
+		print_summary(obj);
+		trace__output_ok();
+	}
+
+cleanup:
+	bturblat_bpf__destroy(obj);
+	return err != 0;
+}

@@ -10,7 +10,8 @@
  * starting with PREFIX arrives (the tool says it is ready).  Then runs the
  * shell command WORKLOAD and times it, waits SETTLE_MS for the last events
  * to be printed, runs the shell command AFTER (not timed), sends SIGINT
- * (SIGKILL 30 s later if it has not closed its stdout by then)
+ * (SIGKILL 180 s later if it has not closed its stdout by then: bpftrace
+ * takes long under TCG to detach 20 kprobes)
  * and collects the tool's exit status and maximum RSS (wait4's ru_maxrss,
  * the high-water mark of the whole process).  Without TOOL only WORKLOAD
  * is timed.  Prints one line:
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
 			run_shell(after, &r);
 		kill(pid, SIGINT);
 		s0 = now_ms();
-		while (!r.eof && now_ms() - s0 < 30e3)
+		while (!r.eof && now_ms() - s0 < 180e3)
 			drain(&r, 100);
 		if (!r.eof)
 			kill(pid, SIGKILL);

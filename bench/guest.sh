@@ -62,10 +62,9 @@ run() {
 	[ -f "$_o.stats" ] && _ns=$(awk '/run_time_ns/ { for (i = 1; i < NF; i++)
 		if ($i == "run_time_ns") s += $(i + 1) } END { print s + 0 }' "$_o.stats")
 	echo "R $_t $_c $_r $_res bpf_ns=$_ns ops=$OPS"
-	# a run that never got ready, or did not end on SIGINT: no more rounds
+	# a run that never got ready: no more rounds
 	case $_res in
-	*rc=0) ;;
-	*) [ "$_c" != none ] && NOTREADY="$NOTREADY $_c" ;;
+	ready_ms=-1.0*) [ "$_c" != none ] && NOTREADY="$NOTREADY $_c" ;;
 	esac
 	if [ "$_c" != none ] && ! echo "$_res" | grep -q 'rc=0'; then
 		info "$_t $_c round $_r: $(echo "$_res" | tr '\n' ' ') stderr: $(head -c 300 "$_o.err" 2>/dev/null | tr '\n' ' ')"
@@ -91,7 +90,7 @@ bench() {
 		done
 		[ "$_r" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=0
 		if [ -n "$NOTREADY" ]; then
-			info "$_tool: stopped after round $_r: failed:$NOTREADY (ready_ms=-1: no ready line on its stdout pipe; rc=137: killed 30 s after SIGINT)"
+			info "$_tool: stopped after round $_r: failed:$NOTREADY (no ready line on its stdout pipe)"
 			break
 		fi
 	done

@@ -2,8 +2,9 @@
 # make bench: each tool against its bpftrace equivalent (bench/peers), side
 # by side in one guest boot (tests/vm/run.sh); prints one table.
 # Raw results: build/bench/raw.txt, table: build/bench/table.md.
-# BTBPF_BENCH_RUNS (timed rounds, default 5) and the workload sizes of
-# bench/guest.sh can be set in the environment.
+# BTBPF_BENCH_RUNS (rounds, default 5), the workload sizes of bench/guest.sh
+# and BTBPF_BENCH_ONLY="btacklat lost ..." (a subset) can be set in the
+# environment.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-build}/bench
@@ -19,6 +20,7 @@ command -v bpftrace > /dev/null || { echo "bench: bpftrace is not installed (tes
 start=$(date +%s)
 # the guest's -e/-u; variables it reads pass through the job's command line
 env_pass=$(env | grep -E '^BTBPF_BENCH_[A-Z_]+=[0-9]+$' | tr '\n' ' ' || true)
+[ -z "${BTBPF_BENCH_ONLY:-}" ] || env_pass="$env_pass BTBPF_BENCH_ONLY='$(echo "$BTBPF_BENCH_ONLY" | tr -cd 'a-z -')'"
 BTBPF_VM_TIMEOUT=${BTBPF_VM_TIMEOUT:-1500} tests/vm/run.sh "$env_pass sh bench/guest.sh" > "$OUT/raw.txt" || {
 	echo "bench: the guest run failed; raw output in $OUT/raw.txt" >&2
 	exit 1

@@ -56,10 +56,10 @@ END {
 		sf = med(t SUBSEP "fentry" "s"); sfl = med(t SUBSEP "floor" "s")
 		row(t, sprintf("start-up ms, median of %d (bpftrace: to \"Attaching\"; to BEGIN %.0f; ours fentry, %d runs, %.0f; empty floor %.0f)", nvals(t SUBSEP "ours" "s"), sp2, nvals(t SUBSEP "fentry" "s"), sf, sfl),
 		    sprintf("%.0f", so), sprintf("%.0f", sp), sprintf("%.3f", sp > 0 ? so / sp : -1), "<= 0.05",
-		    yn(sp > 0 && so / sp <= 0.05))
+		    yn(so > 0 && sp > 0 && so / sp <= 0.05))
 		ro = rss[t, "ours"] / 1024; rp = rss[t, "peer"] / 1024
 		row(t, sprintf("max RSS MB (ours fentry %.1f)", rss[t, "fentry"] / 1024), sprintf("%.1f", ro), sprintf("%.1f", rp),
-		    sprintf("%.3f", rp > 0 ? ro / rp : -1), "<= 0.10 and <= 8 MB", yn(rp > 0 && ro / rp <= 0.10 && ro <= 8))
+		    sprintf("%.3f", rp > 0 ? ro / rp : -1), "<= 0.10 and <= 8 MB", yn(ro > 0 && rp > 0 && ro / rp <= 0.10 && ro <= 8))
 		zo = size[t] / 1024; zp = size["bpftrace"] / 1024
 		row(t, "stripped binary KB (bpftrace: its own binary, without its shared libraries)", sprintf("%.0f", zo),
 		    sprintf("%.0f", zp), sprintf("%.3f", zp > 0 ? zo / zp : -1), "<= 300 KB", yn(zo <= 300))
@@ -73,10 +73,10 @@ END {
 		    sprintf("%.0f", wo), sprintf("%.0f", wp), "", "", "")
 		fo = wf - wn > 0 ? (wo - wn) / (wf - wn) : -1; fp = wf - wn > 0 ? (wp - wn) / (wf - wn) : -1
 		row(t, "per-event cost vs floor: (tool - none) / (floor - none)", sprintf("%.2f", fo), sprintf("%.2f", fp), "",
-		    "ours <= 1.3", yn(fo >= 0 && fo <= 1.3) nz)
+		    "ours <= 1.3", (wo < 0 ? "no figure" : yn(fo >= 0 && fo <= 1.3) nz))
 		po = wp - wn > 0 ? (wo - wn) / (wp - wn) : -1
 		row(t, "per-event cost vs bpftrace: (ours - none) / (bpftrace - none)", sprintf("%.0f ms", wo - wn),
-		    sprintf("%.0f ms", wp - wn), sprintf("%.2f", po), "<= 0.5", yn(po >= 0 && po <= 0.5) nzp)
+		    sprintf("%.0f ms", wp - wn), sprintf("%.2f", po), "<= 0.5", (wo < 0 || wp < 0 ? "no figure" : yn(po >= 0 && po <= 0.5) nzp))
 		bo = bpfns[t, "ours"]; bp = bpfns[t, "peer"]; bf = bpfns[t, "floor"]; bfe = bpfns[t, "fentry"]
 		row(t, sprintf("BPF run time ns per op, bpf_stats, round 1 (floor %.0f, ours fentry %.0f)", bf / ops[t], bfe / ops[t]),
 		    sprintf("%.0f", bo / ops[t]), sprintf("%.0f", bp / ops[t]), sprintf("%.2f", bp > 0 ? bo / bp : -1), "(info)", "")
@@ -85,7 +85,7 @@ END {
 		row(t, sprintf("same numbers: %s (ours fentry %s)%s",
 		    t == "btsnoop-sock" ? "W lines of the sender" : t == "bthcicredits" ? "stall histogram total" : "histogram total",
 		    ce, want != "" ? ", expected " want : ""), co, cp, "", "equal" (want != "" ? " = " want : ""),
-		    yn(co == cp && ce == co && (want == "" || co == want)))
+		    yn(co != "" && co == cp && ce == co && (want == "" || co == want)))
 		if (bad[t, "ours"] + bad[t, "peer"] + bad[t, "fentry"] + bad[t, "floor"])
 			row(t, "runs with a non-zero exit", bad[t, "ours"] + bad[t, "fentry"], bad[t, "peer"] + 0, "", "0", "**no**")
 	}

@@ -118,6 +118,8 @@ int trace__run(const struct loop_opts *o)
 
 	if (o->interval_s)
 		next_tick = start + o->interval_s * 1000;
+	/* the banner: readers of a pipe wait for it to know we are attached */
+	trace__output_ok();
 	while (!exiting) {
 		__u64 now = now_ms();
 		int timeout = 100;

@@ -318,7 +318,9 @@ static void print_summary(struct bturblat_bpf *obj)
  * btusb_isoc_tx_complete (SCO) has been there as long as btusb_tx_complete
  * but only SCO needs it: optional too.
  */
-static int select_probes(struct bturblat_bpf *obj, struct probe *p, int n)
+#define N_PROBES 5
+
+static int select_probes(struct bturblat_bpf *obj, struct probe p[N_PROBES])
 {
 	struct probe all[] = {
 		SEND_PROBE(btusb_send_frame, false),
@@ -328,8 +330,9 @@ static int select_probes(struct bturblat_bpf *obj, struct probe *p, int n)
 		COMPLETE_PROBE(btusb_isoc_tx_complete, true),
 	};
 
+	_Static_assert(sizeof(all) / sizeof(all[0]) == N_PROBES, "N_PROBES");
 	memcpy(p, all, sizeof(all));
-	return probes__select(p, n);
+	return probes__select(p, N_PROBES);
 }
 
 int main(int argc, char **argv)
@@ -340,7 +343,7 @@ int main(int argc, char **argv)
 		.doc = argp_program_doc, .children = children,
 	};
 	struct bturblat_bpf *obj;
-	struct probe probes[5];
+	struct probe probes[N_PROBES];
 	int err;
 
 	err = tool__begin("bturblat", &argp, argc, argv, "btusb");
@@ -359,7 +362,7 @@ int main(int argc, char **argv)
 	obj->rodata->targ_per_dev = env.per_dev;
 	obj->rodata->targ_ms = env.millis;
 
-	err = select_probes(obj, probes, 5);
+	err = select_probes(obj, probes);
 	if (err)
 		goto cleanup;
 	err = tool__load_attach(obj->skeleton);
@@ -368,7 +371,7 @@ int main(int argc, char **argv)
 
 	if (!common_env.json) {
 		printf("Tracing btusb URB latency (%s)... Hit Ctrl-C to end.\n",
-		       probes__mode_name(probes, 5));
+		       probes__mode_name(probes, N_PROBES));
 		fflush(stdout);	/* attached: say so now, also into a file */
 	}
 

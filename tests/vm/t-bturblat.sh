@@ -108,6 +108,7 @@ t_urb() {
 	check_eq "$_m: sent == completed" "$(field sent "$T/all.out")" "$(field completed "$T/all.out")"
 	check_clean "$_m" "$T/all.out"
 	check_eq "$_m: no stderr" "" "$(cat "$T/all.err")"
+	[ $_m = fentry ] && sed 's/^/# /' "$T/all.out"	# a sample in the log
 
 	check_eq "$_m -t acl: ACL histogram count == TX acl delta" $_acl "$(hist_sum 'type = ACL' "$T/acl.out")"
 	check_eq "$_m -t acl: no other section" "type = ACL" "$(grep '^type = ' "$T/acl.out" | sort -u)"
@@ -159,11 +160,11 @@ t_errors() {
 	check_eq "$_m errors: the stuck command is in flight at exit" 1 "$(field exit "$T/urb1.out")"
 	timeout 30 hciconfig $USB_HCI down
 	kill -CONT $_br
-	kill $_hc 2>/dev/null
-	wait $_hc
+	{ kill $_hc; wait $_hc; } 2>/dev/null
 	stop_bg $_p2 INT
 	check_eq "$_m errors: one URB completed with an error" 1 "$(field failed "$T/urb2.out")"
 	check_grep "$_m errors: named by status" "^completed with error: $USB_HCI CMD E[A-Z]+ 1$" "$T/urb2.out"
+	sed -n 's/^completed with error/# &/p' "$T/urb2.out"
 	check_eq "$_m errors: failed URB not in the histogram" \
 		$(( $(field completed "$T/urb2.out") - 1 )) "$(hist_sum 'type = CMD' "$T/urb2.out")"
 	check_eq "$_m errors: nothing in flight after the close" 0 "$(field exit "$T/urb2.out")"
@@ -243,12 +244,11 @@ check_eq "-d on the vhci controller: exit 1" 1 $?
 check_eq "-d on the vhci controller: one line" 1 "$(wc -l < "$T/e.err")"
 
 wait_idle $PEER_HCI
-for mode in fentry kprobe; do
-	export BTBPF_ATTACH=$mode
-	t_urb $mode
-	t_interval $mode
-	t_other_tools $mode
-done
-unset BTBPF_ATTACH
-check_cmd "default attach prints fentry" sh -c "timeout -s INT 20 $URB 1 1 | grep -q '^Tracing.*fentry'"
+# The default choice must be fentry on this kernel (the banner check in
+# t_urb says so); then kprobes, forced.  The guest run has 600 s: the
+# interval mode and the other tools run once, with the default.
+t_urb fentry
+t_interval fentry
+t_other_tools fentry
+BTBPF_ATTACH=kprobe t_urb kprobe
 t_errors fentry

@@ -3,6 +3,9 @@
 # (tests/vm/t-*.sh, or the ones named), runs it there, and counts the
 # "ok"/"not ok"/"SKIP" lines.  Ends with "N passed, N failed, N skipped".
 set -u
+# one guest boot per script; the slowest (t-faults) needs ~5 min on an idle
+# 2-core machine and more when loaded
+export BTBPF_VM_TIMEOUT=${BTBPF_VM_TIMEOUT:-1800}
 cd "$(dirname "$0")/../.."
 [ $# -gt 0 ] || set -- tests/vm/t-*.sh
 pass=0 fail=0 skipped=0

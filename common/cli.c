@@ -13,12 +13,14 @@ const char *argp_program_version;
 const char *argp_program_bug_address = "<https://github.com/btbpf-tools/btbpf-tools/issues>";
 static char version_buf[64];
 
-enum { OPT_VERBOSE = 'v', OPT_TIMESTAMP = 'T', OPT_JSON = 'j' };
+enum { OPT_VERBOSE = 'v', OPT_TIMESTAMP = 'T', OPT_JSON = 'j', OPT_HELP = 'h' };
 
 static const struct argp_option common_options[] = {
 	{ "timestamp", OPT_TIMESTAMP, NULL, 0, "Include a timestamp (HH:MM:SS) on each line", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per line instead of text", 0 },
 	{ "verbose", OPT_VERBOSE, NULL, 0, "Verbose: attach decisions and libbpf debug output on stderr", 0 },
+	/* bcc's tools take -h as well as --help */
+	{ NULL, OPT_HELP, NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
 };
 
@@ -38,6 +40,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_JSON:
 		common_env.json = true;
+		break;
+	case OPT_HELP:
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -45,7 +45,6 @@ static const struct argp_option opts[] = {
 	{ "milliseconds", 'm', NULL, 0, "Millisecond histogram", 0 },
 	{ "per-conn", 'C', NULL, 0, "One histogram per connection (handle and peer address)", 0 },
 	{ "device", 'd', "hciN", 0, "Trace this controller only", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
 };
 
@@ -60,9 +59,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'd':
 		env.dev = cli__parse_hci_dev(state, arg);
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
 		cli__parse_interval_arg(state, &env.ia, arg);

@@ -57,7 +57,6 @@ static const struct argp_option opts[] = {
 	{ "device", 'd', "hciN", 0, "Only this controller", 0 },
 	{ "events", 'e', NULL, 0, "Print each credit change (no table unless an interval is given)", 0 },
 	{ "histogram", 'H', NULL, 0, "On exit, print a log2 histogram of zero-credit stall durations", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
 };
 
@@ -72,9 +71,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'H':
 		env.hist = true;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
 		cli__parse_interval_arg(state, &env.ia, arg);

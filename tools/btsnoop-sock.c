@@ -64,7 +64,6 @@ static const struct argp_option opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
 	{ "addr", 'a', NULL, 0, "Add peer address, connection handle and channel columns", 0 },
 	{ "latency", 'L', NULL, 0, "Add the time the call spent in the kernel (usecs)", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
 };
 
@@ -111,9 +110,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'L':
 		env.latency = true;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: '%s'", arg);

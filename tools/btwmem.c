@@ -56,7 +56,6 @@ static const struct argp_option opts[] = {
 	{ "percent", '%', NULL, 0, "Histogram of wmem as a percentage of sndbuf (10% buckets)", 0 },
 	{ "wait", 'w', NULL, 0, "Add a histogram of the time blocked senders waited for buffer space", 0 },
 	{ "heatmap", OPT_HEATMAP, NULL, 0, "One line per interval, one shaded cell per bucket", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
 };
 
@@ -80,9 +79,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_HEATMAP:
 		env.heatmap = true;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
 		cli__parse_interval_arg(state, &env.ia, arg);

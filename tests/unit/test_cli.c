@@ -169,5 +169,21 @@ int main(void)
 	expect_tool_usage("btsnoop-sock", "-i", "5", "-i/--interval needs -c/--count");
 	expect_tool_usage("btsnoop-sock", "-c", "-a", "not with -c/--count");
 	expect_tool_usage("btsnoop-sock", "5", NULL, "unexpected argument: '5'");
+	/* the histogram tools: positional interval/count, devices, filters */
+	static const char *const hist_tools[] = { "btwmem", "bthcicredits", "btacklat", "bturblat" };
+	for (size_t i = 0; i < sizeof(hist_tools) / sizeof(hist_tools[0]); i++) {
+		expect_tool_usage(hist_tools[i], "0", NULL, "invalid interval: '0'");
+		expect_tool_usage(hist_tools[i], "-1", NULL, "invalid option -- '1'");
+		expect_tool_usage(hist_tools[i], "99999999", NULL, "invalid interval: '99999999'");
+		expect_tool_usage(hist_tools[i], "1", "0", "invalid count: '0'");
+		expect_tool_usage(hist_tools[i], "1", "x", "invalid count: 'x'");
+		expect_tool_usage(hist_tools[i], "1 2", "3", "unexpected argument: '3'");
+	}
+	expect_tool_usage("bthcicredits", "-d", "hci", "invalid device: 'hci'");
+	expect_tool_usage("btacklat", "-d", "usb0", "invalid device: 'usb0'");
+	expect_tool_usage("bturblat", "-d", "hci-1", "invalid device: 'hci-1'");
+	expect_tool_usage("bturblat", "-t", "bogus", "unknown packet type: 'bogus'");
+	expect_tool_usage("btwmem", "-p", "abc", "invalid PID: 'abc'");
+	expect_tool_usage("btwmem", "--heatmap", "-S", "not with -P, -S or -w");
 	return unit_done("cli");
 }

@@ -80,10 +80,14 @@ t_urb() {
 	_m=$1
 	start_bg all "$URB" || return
 	_pall=$TOOL_PID
-	start_bg acl "$URB" -t acl || return
-	_pacl=$TOOL_PID
-	start_bg dev "$URB" -D || return
-	_pdev=$TOOL_PID
+	# -t and -D run in the default (fentry) round only: in the kprobe
+	# round every extra tracer widens the window for the skips noted below
+	if [ $_m != kprobe ]; then
+		start_bg acl "$URB" -t acl || return
+		_pacl=$TOOL_PID
+		start_bg dev "$URB" -D || return
+		_pdev=$TOOL_PID
+	fi
 	_a0=$(tx $USB_HCI acl); _c0=$(tx $USB_HCI commands)
 	[ -n "$USB2_HCI" ] && _d0=$(tx $USB2_HCI commands)
 	usb_traffic $_m
@@ -92,23 +96,44 @@ t_urb() {
 	[ -n "$USB2_HCI" ] && _cmd2=$(( $(tx $USB2_HCI commands) - _d0 ))
 	stop_bg $_pall INT
 	check_eq "$_m: exit status after SIGINT" 0 $?
-	stop_bg $_pacl TERM
-	check_eq "$_m -t acl: exit status after SIGTERM" 0 $?
-	stop_bg $_pdev INT
-	check_eq "$_m -D: exit status after SIGINT" 0 $?
+	if [ $_m != kprobe ]; then
+		stop_bg $_pacl TERM
+		check_eq "$_m -t acl: exit status after SIGTERM" 0 $?
+		stop_bg $_pdev INT
+		check_eq "$_m -D: exit status after SIGINT" 0 $?
+	fi
 	check_detached "$_m"
 	check_grep "$_m: l2ping over the USB controller: 5 replies" '5 sent, 5 received' "$T/ping"
 	check_grep "$_m: banner names the attach mode" "^Tracing btusb URB latency \\($_m\\)" "$T/all.out"
 	[ $_acl -ge 5 ] && ok "$_m: hciconfig counted $_acl ACL and $_cmd commands on $USB_HCI" ||
 		not_ok "$_m: hciconfig counted only $_acl ACL frames"
 
-	check_eq "$_m: ACL histogram count == TX acl delta" $_acl "$(hist_sum 'type = ACL' "$T/all.out")"
-	check_eq "$_m: CMD histogram count == TX commands delta (both USB controllers)" \
-		$((_cmd + ${_cmd2:-0})) "$(hist_sum 'type = CMD' "$T/all.out")"
-	check_eq "$_m: sent == completed" "$(field sent "$T/all.out")" "$(field completed "$T/all.out")"
-	check_clean "$_m" "$T/all.out"
+	if [ $_m = kprobe ]; then
+		# With kprobes the kernel skips a probe that fires while another
+		# BPF program runs on the same CPU: dummy_hcd completes URBs from a
+		# timer 1 ns after the submit, which can land inside our own
+		# send-side program.  6.1 does not count those skips, so a lost
+		# completion must show as "in flight at exit", never vanish.
+		_fl=$(field exit "$T/all.out")
+		check_eq "$_m: ACL+CMD histogram + in flight at exit == TX acl+commands delta" \
+			$((_acl + _cmd + ${_cmd2:-0})) \
+			$(( $(hist_sum 'type = ACL' "$T/all.out") + $(hist_sum 'type = CMD' "$T/all.out") + _fl ))
+		check_eq "$_m: sent == completed + in flight at exit" "$(field sent "$T/all.out")" \
+			$(( $(field completed "$T/all.out") + _fl ))
+		[ "$_fl" -eq 0 ] || echo "# $_m: $_fl completion(s) skipped by the kernel's kprobe recursion guard"
+		for _f in failed errors untracked dropped replaced; do
+			check_eq "$_m: $_f" 0 "$(field "$_f" "$T/all.out")"
+		done
+	else
+		check_eq "$_m: ACL histogram count == TX acl delta" $_acl "$(hist_sum 'type = ACL' "$T/all.out")"
+		check_eq "$_m: CMD histogram count == TX commands delta (both USB controllers)" \
+			$((_cmd + ${_cmd2:-0})) "$(hist_sum 'type = CMD' "$T/all.out")"
+		check_eq "$_m: sent == completed" "$(field sent "$T/all.out")" "$(field completed "$T/all.out")"
+		check_clean "$_m" "$T/all.out"
+	fi
 	check_eq "$_m: no stderr" "" "$(cat "$T/all.err")"
 	[ $_m = fentry ] && sed 's/^/# /' "$T/all.out"	# a sample in the log
+	[ $_m = kprobe ] && return
 
 	check_eq "$_m -t acl: ACL histogram count == TX acl delta" $_acl "$(hist_sum 'type = ACL' "$T/acl.out")"
 	check_eq "$_m -t acl: no other section" "type = ACL" "$(grep '^type = ' "$T/acl.out" | sort -u)"

@@ -8,8 +8,12 @@
 int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv,
 		const char *module)
 {
+	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
+	struct argp with_common = *argp;
+
+	with_common.children = children;	/* -v, -T, -j, -h for every tool */
 	cli__init(tool);
-	if (argp_parse(argp, argc, argv, 0, NULL, NULL))
+	if (argp_parse(&with_common, argc, argv, 0, NULL, NULL))
 		return EXIT_USAGE;
 	trace__init(tool);
 	if (preflight__check(module))

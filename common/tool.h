@@ -7,7 +7,8 @@
 #include <bpf/libbpf.h>
 
 /*
- * Parses the command line (usage errors: one line, EXIT_USAGE), sets up
+ * Parses the command line with the tool's options plus the common ones
+ * (common_argp; usage errors: one line, EXIT_USAGE), sets up
  * logging and signals, and runs the pre-flight checks for the kernel module
  * the tool traces (NULL: none).  Returns 0 to go on, else the exit status.
  */

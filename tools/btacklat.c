@@ -240,10 +240,9 @@ static int select_probes(struct probe *p, enum ack_mode *mode)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = {
 		.options = opts, .parser = parse_arg, .args_doc = "[interval [count]]",
-		.doc = argp_program_doc, .children = children,
+		.doc = argp_program_doc,
 	};
 	struct btacklat_bpf *obj;
 	enum ack_mode mode;

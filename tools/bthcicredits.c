@@ -520,9 +520,8 @@ static int setup(struct bthcicredits_bpf *obj, struct probe *probes, int n)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = {
-		.options = opts, .parser = parse_arg, .doc = argp_program_doc, .children = children,
+		.options = opts, .parser = parse_arg, .doc = argp_program_doc,
 		.args_doc = "[interval [count]]",
 	};
 	struct ring_buffer *rb = NULL;

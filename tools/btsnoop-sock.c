@@ -396,9 +396,8 @@ static bool print_counts(void *ctx, bool final)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = {
-		.options = opts, .parser = parse_arg, .doc = argp_program_doc, .children = children,
+		.options = opts, .parser = parse_arg, .doc = argp_program_doc,
 	};
 	struct ring_buffer *rb = NULL;
 	struct btsnoop_sock_bpf *obj;

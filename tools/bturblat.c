@@ -337,10 +337,9 @@ static int select_probes(struct bturblat_bpf *obj, struct probe p[N_PROBES])
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = {
 		.options = opts, .parser = parse_arg, .args_doc = "[interval [count]]",
-		.doc = argp_program_doc, .children = children,
+		.doc = argp_program_doc,
 	};
 	struct bturblat_bpf *obj;
 	struct probe probes[N_PROBES];

@@ -403,9 +403,8 @@ static void print_banner(const struct probe *probes, int n)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &common_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = {
-		.options = opts, .parser = parse_arg, .doc = argp_program_doc, .children = children,
+		.options = opts, .parser = parse_arg, .doc = argp_program_doc,
 	};
 	struct btwmem_bpf *obj;
 	int err, n;

@@ -129,7 +129,7 @@ check-asan:
 pkgtest:
 	$(Q)tests/pkg/build-deb.sh
 
-$(OUTPUT)/tests/%: tests/vm/%.c | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/vm/%.c $(wildcard tests/vm/*.h) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -pthread -o $@
 

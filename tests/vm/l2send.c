@@ -37,7 +37,7 @@
 #endif
 #define BTPROTO_L2CAP 0
 
-typedef struct { uint8_t b[6]; } __attribute__((packed)) bdaddr_t;
+#include "bdaddr.h"
 
 struct sockaddr_l2 {
 	sa_family_t l2_family;
@@ -52,20 +52,6 @@ struct opts {
 	int psm, count, bytes, sndbuf, delay_ms;
 	int nonblock;
 };
-
-/* "00:AA:01:00:00:00" -> bdaddr_t, stored little-endian like the kernel's. */
-static int parse_bdaddr(const char *s, bdaddr_t *ba)
-{
-	unsigned int v[6];
-	int i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5]) != 6)
-		return -1;
-	for (i = 0; i < 6; i++)
-		ba->b[5 - i] = v[i];
-	return 0;
-}
 
 static void usage(void)
 {

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Bluetooth addresses for the test bed's small senders, without
+ * libbluetooth's headers. */
+#ifndef TESTS_BDADDR_H
+#define TESTS_BDADDR_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct { uint8_t b[6]; } __attribute__((packed)) bdaddr_t;
+
+/* "00:AA:01:00:00:00" -> bdaddr_t, stored little-endian like the kernel's. */
+static inline int parse_bdaddr(const char *s, bdaddr_t *ba)
+{
+	unsigned int v[6];
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5]) != 6)
+		return -1;
+	for (i = 0; i < 6; i++)
+		ba->b[5 - i] = v[i];
+	return 0;
+}
+
+#endif

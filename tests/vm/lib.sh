@@ -54,16 +54,17 @@ bt_setup() {
 
 # start_tool NAME tool args...: starts a tool in the background with its
 # stdout in $T/NAME.out and stderr in $T/NAME.err, and waits until it is
-# attached (its "Tracing" banner, or for -j runs a "ready" marker file is not
-# available, so the BPF links: bpftool sees them).  Sets TOOL_PID.
+# attached: its "Tracing" banner, or (for -j runs, which have none) more BPF
+# links than before it started.  Sets TOOL_PID.
 start_tool() {
 	_name=$1; shift
+	_links0=$(bpftool link show 2>/dev/null | grep -c '^[0-9]')
 	"$@" > "$T/$_name.out" 2> "$T/$_name.err" &
 	TOOL_PID=$!
 	for _i in $(seq 600); do
 		if grep -q '^Tracing' "$T/$_name.out" 2>/dev/null ||
-		   [ -n "$(bpftool link show 2>/dev/null | head -1)" ]; then
-			sleep 0.2
+		   [ "$(bpftool link show 2>/dev/null | grep -c '^[0-9]')" -gt "$_links0" ]; then
+			sleep 0.5
 			return 0
 		fi
 		kill -0 $TOOL_PID 2>/dev/null || break

@@ -68,11 +68,13 @@ l2test -d -i hci1 -P 4113 > /dev/null 2>&1 &
 DUMP=$!
 sleep 0.5
 start_tool x "$SNOOP" -x -P l2cap
+XPID=$TOOL_PID
 start_tool xc "$SNOOP" -c -P l2cap
 res=$(eagain_sender)
 sleep 0.5
-kill -INT $TOOL_PID; wait $TOOL_PID		# the -c one
-TOOL_PID=$(pgrep -f "$SNOOP -x"); stop_tool INT
+stop_tool INT
+check_eq "-c after SIGINT: exit 0, nothing on stderr" "0 " "$? $(cat "$T/xc.err")"
+TOOL_PID=$XPID; stop_tool INT
 kill $DUMP 2>/dev/null
 eagain=$(echo "$res" | awk '{ print $4 }')
 sent=$(echo "$res" | awk '{ print $2 }')

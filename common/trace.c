@@ -87,6 +87,15 @@ char *trace__time_of(__u64 ktime_ns, char buf[16])
 	return buf;
 }
 
+struct ring_buffer *trace__ring_buffer(struct bpf_map *map, ring_buffer_sample_fn fn, void *ctx)
+{
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(map), fn, ctx, NULL);
+
+	if (!rb)
+		warnx_tool("failed to create the ring buffer: %s", strerror(errno));
+	return rb;
+}
+
 static __u64 now_ms(void)
 {
 	struct timespec ts;

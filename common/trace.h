@@ -28,6 +28,9 @@ bool trace__output_ok(void);
 char *trace__time_now(char buf[16]);
 char *trace__time_of(__u64 ktime_ns, char buf[16]);
 
+/* The tool's event ring buffer; prints one line and returns NULL on failure. */
+struct ring_buffer *trace__ring_buffer(struct bpf_map *map, ring_buffer_sample_fn fn, void *ctx);
+
 struct loop_opts {
 	struct ring_buffer *rb;		/* polled when set */
 	long interval_s;		/* call on_tick every interval; 0: only at the end */

@@ -446,10 +446,9 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (!env.count) {
-		rb = ring_buffer__new(bpf_map__fd(obj->maps.events), handle_event, NULL, NULL);
+		rb = trace__ring_buffer(obj->maps.events, handle_event, NULL);
 		if (!rb) {
-			err = -errno;
-			warnx_tool("failed to create the ring buffer: %s", strerror(errno));
+			err = 1;
 			goto cleanup;
 		}
 	}

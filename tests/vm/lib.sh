@@ -80,6 +80,55 @@ stop_tool() {
 	wait $TOOL_PID
 }
 
+# tx_count HCI FIELD: a counter of hciconfig's "TX bytes:N acl:N sco:N
+# commands:N" line (what the driver was given); tx_acl HCI: its acl count
+tx_count() {
+	hciconfig "$1" | awk -v f="$2:" '/TX bytes/ { for (i = 1; i <= NF; i++)
+		if (index($i, f) == 1) { sub(f, "", $i); print $i } }'
+}
+tx_acl() { tx_count "$1" acl; }
+
+# sfield NAME FILE: the number after NAME in the last summary line that has
+# it ("sent 36, acked 36, unacked at disconnect 0" -> sfield acked)
+sfield() {
+	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
+}
+
+# wait_idle HCI: until the controller has no ACL link left
+wait_idle() {
+	for _i in $(seq 100); do
+		[ -z "$(hcitool -i "$1" con | tail -n +2)" ] && return
+		sleep 0.2
+	done
+}
+
+# start_bg NAME tool args...: like start_tool, for a tool that runs beside
+# others: waits for this tool's own "Tracing" banner (printed once it is
+# attached; line-buffered, so it reaches the file at once).  Sets TOOL_PID;
+# returns 1 (after a not ok) when the tool never got there.
+start_bg() {
+	_name=$1; shift
+	stdbuf -oL "$@" > "$T/$_name.out" 2> "$T/$_name.err" &
+	TOOL_PID=$!
+	for _i in $(seq 900); do
+		grep -q '^Tracing' "$T/$_name.out" 2>/dev/null && { sleep 0.2; return 0; }
+		kill -0 $TOOL_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	not_ok "start $_name: '$*' did not start: $(cat "$T/$_name.err")"
+	kill $TOOL_PID 2>/dev/null
+	TOOL_PID=
+	return 1
+}
+
+# stop_pid PID SIGNAL: ends a tool started with start_bg and returns its
+# exit status
+stop_pid() {
+	[ -n "$1" ] || return 1
+	kill -"$2" $1 2>/dev/null
+	wait $1
+}
+
 # Nothing of ours may stay attached after a tool exits.
 check_detached() {
 	_links=$(bpftool link show 2>/dev/null | grep -c .)

@@ -6,12 +6,6 @@
 #    in sysfs is btusb, and l2ping works both ways with a vhci controller.
 # Sourced by guest-test.sh (helpers in lib.sh).
 
-wait_idle() {	# until the controller has no ACL link left
-	for _i in $(seq 100); do
-		[ -z "$(hcitool -i "$1" con | tail -n +2)" ] && return
-		sleep 0.2
-	done
-}
 sco_count() { hciconfig "$1" | sed -n "s/.*$2 bytes:[0-9]* acl:[0-9]* sco:\([0-9]*\).*/\1/p"; }
 
 if ! modprobe -a bluetooth hci_vhci dummy_hcd 2>/dev/null; then

@@ -5,25 +5,13 @@
 
 ACK=$BUILD/btacklat
 
-# hci0's "TX bytes:N acl:N" counter (hdev->stat.acl_tx)
-tx_acl() {
-	hciconfig "$1" | awk '/TX bytes/ { for (i = 1; i <= NF; i++)
-		if ($i ~ /^acl:/) { sub("acl:", "", $i); print $i } }'
-}
-
-# summary field from the text output: "sent 36, acked 36, unacked at
-# disconnect 0" / "overflow 0, stale 0, untracked 0, unmatched 0, skipped 0"
-field() {
-	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
-}
-
 hist_total() {
 	awk '/ -> / { s += $5 } END { print s + 0 }' "$1"
 }
 
 check_clean() {
 	for _f in overflow stale untracked unmatched skipped; do
-		check_eq "$1: $_f" 0 "$(field "$_f" "$T/ack.out")"
+		check_eq "$1: $_f" 0 "$(sfield "$_f" "$T/ack.out")"
 	done
 }
 
@@ -36,10 +24,10 @@ t_counts() {
 	_sent=$(( $(tx_acl hci0) - _before ))
 	stop_tool INT
 	check_eq "$_m: exit status after SIGINT" 0 $?
-	check_eq "$_m: sent == hciconfig hci0 TX acl delta" "$_sent" "$(field sent "$T/ack.out")"
-	check_eq "$_m: acked == TX acl delta" "$_sent" "$(field acked "$T/ack.out")"
+	check_eq "$_m: sent == hciconfig hci0 TX acl delta" "$_sent" "$(sfield sent "$T/ack.out")"
+	check_eq "$_m: acked == TX acl delta" "$_sent" "$(sfield acked "$T/ack.out")"
 	check_eq "$_m: histogram count == TX acl delta" "$_sent" "$(hist_total "$T/ack.out")"
-	check_eq "$_m: unacked at disconnect" 0 "$(field disconnect "$T/ack.out")"
+	check_eq "$_m: unacked at disconnect" 0 "$(sfield disconnect "$T/ack.out")"
 	check_clean "$_m"
 	check_detached "$_m"
 }
@@ -54,7 +42,7 @@ t_per_conn() {
 	_h=$(sed -n 's/.*handle \([0-9]*\),.*/\1/p' "$T/l2cli.log" | head -1)
 	check_grep "$_m: -C names handle $_h and peer $ADDR1" \
 		"^dev = hci0 handle = $_h peer = $ADDR1 type = ACL" "$T/ack.out"
-	check_eq "$_m: -C histogram count == acked" "$(field acked "$T/ack.out")" \
+	check_eq "$_m: -C histogram count == acked" "$(sfield acked "$T/ack.out")" \
 		"$(hist_total "$T/ack.out")"
 	check_clean "$_m -C"
 	check_detached "$_m -C"
@@ -93,9 +81,9 @@ t_disconnect() {
 	wait $_cli $_srv 2>/dev/null
 	stop_tool INT
 	check_eq "$_m: exit status" 0 $?
-	_un=$(field disconnect "$T/ack.out")
-	_sent=$(field sent "$T/ack.out")
-	_acked=$(field acked "$T/ack.out")
+	_un=$(sfield disconnect "$T/ack.out")
+	_sent=$(sfield sent "$T/ack.out")
+	_acked=$(sfield acked "$T/ack.out")
 	check_eq "$_m: one packet (the only credit) unacked at disconnect" 1 "$_un"
 	check_eq "$_m: sent == acked + unacked" "$_sent" "$((_acked + _un))"
 	check_eq "$_m: histogram count == acked (unacked not in it)" "$_acked" \

@@ -6,11 +6,6 @@ N=20; B=200
 
 bt_setup
 
-# ACL frames hci0 handed to its controller so far (hciconfig "TX ... acl:N")
-tx_acl() {
-	hciconfig hci0 | awk '/TX bytes/ { split($3, a, ":"); print a[2] }'
-}
-
 # sum_col TYPE COLUMN FILE: sum of a column over hci0's rows of that pool
 sum_col() {
 	awk -v t=$1 -v c=$2 '$1 == "hci0" && $2 == t { s += $c } END { print s + 0 }' "$3"
@@ -20,11 +15,11 @@ for mode in fentry kprobe; do
 	export BTBPF_ATTACH=$mode
 
 	# 1. Interval table and -H under l2test traffic, ended by SIGINT.
-	before=$(tx_acl)
+	before=$(tx_acl hci0)
 	start_tool tab "$CRED" -H || continue
 	l2test_pair $N $B
 	sleep 1.2
-	after=$(tx_acl)
+	after=$(tx_acl hci0)
 	stop_tool INT; rc=$?
 	check_eq "$mode: SIGINT exits 0" 0 $rc
 	check_grep "$mode: banner names the attach mode" "^Tracing HCI controller credits \($mode\)" "$T/tab.out"
@@ -54,11 +49,11 @@ for mode in fentry kprobe; do
 	check_detached "$mode: after SIGINT"
 
 	# 2. -e -d hci0: one line per change, hci0 only; SIGTERM exits 0.
-	before=$(tx_acl)
+	before=$(tx_acl hci0)
 	start_tool ev "$CRED" -e -d hci0 || continue
 	l2test_pair 5 $B
 	sleep 1.2
-	after=$(tx_acl)
+	after=$(tx_acl hci0)
 	stop_tool TERM; rc=$?
 	check_eq "$mode: -e SIGTERM exits 0" 0 $rc
 	check_eq "$mode: -e one '1->0 tx' line per ACL frame" $((after - before)) \

@@ -7,12 +7,6 @@
 
 URB=$BUILD/bturblat
 
-# tx HCI FIELD: hciconfig's "TX bytes:N acl:N sco:N commands:N" counter
-tx() {
-	hciconfig "$1" | awk -v f="$2:" '/TX bytes/ { for (i = 1; i <= NF; i++)
-		if (index($i, f) == 1) { sub(f, "", $i); print $i } }'
-}
-
 # hist_sum LABEL FILE: sum of the counts of the histogram under the
 # section line LABEL ("type = ACL", "dev = hci2 type = CMD")
 hist_sum() {
@@ -20,46 +14,9 @@ hist_sum() {
 		/->/ && on { s += $5 } END { print s + 0 }' "$2"
 }
 
-# start_bg NAME tool args...: like start_tool, but waits for this tool's
-# own banner (start_tool also accepts any BPF link, and other tools are
-# attached already); line-buffered, so the banner reaches the file.
-# Sets TOOL_PID.
-start_bg() {
-	_name=$1; shift
-	stdbuf -oL "$@" > "$T/$_name.out" 2> "$T/$_name.err" &
-	TOOL_PID=$!
-	for _i in $(seq 600); do
-		grep -q '^Tracing' "$T/$_name.out" 2>/dev/null && { sleep 0.2; return 0; }
-		kill -0 $TOOL_PID 2>/dev/null || break
-		sleep 0.1
-	done
-	not_ok "start $_name: '$*' did not start: $(cat "$T/$_name.err")"
-	kill $TOOL_PID 2>/dev/null
-	return 1
-}
-
-# stop_bg PID SIGNAL: ends one of them, returns its exit status
-stop_bg() {
-	kill -"$2" "$1" 2>/dev/null
-	wait "$1"
-}
-
-# summary field from "sent 9, completed 9, failed 0, submit errors 0, in
-# flight at exit 0" / "untracked 0, dropped 0, replaced 0"
-field() {
-	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
-}
-
-wait_idle() {	# until the controller has no ACL link left
-	for _i in $(seq 100); do
-		[ -z "$(hcitool -i "$1" con | tail -n +2)" ] && return
-		sleep 0.2
-	done
-}
-
 check_clean() {	# NAME FILE: nothing failed, lost or left over
 	for _f in failed errors exit untracked dropped replaced; do
-		check_eq "$1: $_f" 0 "$(field "$_f" "$2")"
+		check_eq "$1: $_f" 0 "$(sfield "$_f" "$2")"
 	done
 }
 
@@ -88,18 +45,18 @@ t_urb() {
 		start_bg dev "$URB" -D || return
 		_pdev=$TOOL_PID
 	fi
-	_a0=$(tx $USB_HCI acl); _c0=$(tx $USB_HCI commands)
-	[ -n "$USB2_HCI" ] && _d0=$(tx $USB2_HCI commands)
+	_a0=$(tx_count $USB_HCI acl); _c0=$(tx_count $USB_HCI commands)
+	[ -n "$USB2_HCI" ] && _d0=$(tx_count $USB2_HCI commands)
 	usb_traffic $_m
 	[ -n "$USB2_HCI" ] && hciconfig $USB2_HCI name "second-$_m" && sleep 0.5
-	_acl=$(( $(tx $USB_HCI acl) - _a0 )); _cmd=$(( $(tx $USB_HCI commands) - _c0 ))
-	[ -n "$USB2_HCI" ] && _cmd2=$(( $(tx $USB2_HCI commands) - _d0 ))
-	stop_bg $_pall INT
+	_acl=$(( $(tx_count $USB_HCI acl) - _a0 )); _cmd=$(( $(tx_count $USB_HCI commands) - _c0 ))
+	[ -n "$USB2_HCI" ] && _cmd2=$(( $(tx_count $USB2_HCI commands) - _d0 ))
+	stop_pid $_pall INT
 	check_eq "$_m: exit status after SIGINT" 0 $?
 	if [ $_m != kprobe ]; then
-		stop_bg $_pacl TERM
+		stop_pid $_pacl TERM
 		check_eq "$_m -t acl: exit status after SIGTERM" 0 $?
-		stop_bg $_pdev INT
+		stop_pid $_pdev INT
 		check_eq "$_m -D: exit status after SIGINT" 0 $?
 	fi
 	check_detached "$_m"
@@ -114,21 +71,21 @@ t_urb() {
 		# timer 1 ns after the submit, which can land inside our own
 		# send-side program.  6.1 does not count those skips, so a lost
 		# completion must show as "in flight at exit", never vanish.
-		_fl=$(field exit "$T/all.out")
+		_fl=$(sfield exit "$T/all.out")
 		check_eq "$_m: ACL+CMD histogram + in flight at exit == TX acl+commands delta" \
 			$((_acl + _cmd + ${_cmd2:-0})) \
 			$(( $(hist_sum 'type = ACL' "$T/all.out") + $(hist_sum 'type = CMD' "$T/all.out") + _fl ))
-		check_eq "$_m: sent == completed + in flight at exit" "$(field sent "$T/all.out")" \
-			$(( $(field completed "$T/all.out") + _fl ))
+		check_eq "$_m: sent == completed + in flight at exit" "$(sfield sent "$T/all.out")" \
+			$(( $(sfield completed "$T/all.out") + _fl ))
 		[ "$_fl" -eq 0 ] || echo "# $_m: $_fl completion(s) skipped by the kernel's kprobe recursion guard"
 		for _f in failed errors untracked dropped replaced; do
-			check_eq "$_m: $_f" 0 "$(field "$_f" "$T/all.out")"
+			check_eq "$_m: $_f" 0 "$(sfield "$_f" "$T/all.out")"
 		done
 	else
 		check_eq "$_m: ACL histogram count == TX acl delta" $_acl "$(hist_sum 'type = ACL' "$T/all.out")"
 		check_eq "$_m: CMD histogram count == TX commands delta (both USB controllers)" \
 			$((_cmd + ${_cmd2:-0})) "$(hist_sum 'type = CMD' "$T/all.out")"
-		check_eq "$_m: sent == completed" "$(field sent "$T/all.out")" "$(field completed "$T/all.out")"
+		check_eq "$_m: sent == completed" "$(sfield sent "$T/all.out")" "$(sfield completed "$T/all.out")"
 		check_clean "$_m" "$T/all.out"
 	fi
 	check_eq "$_m: no stderr" "" "$(cat "$T/all.err")"
@@ -137,7 +94,7 @@ t_urb() {
 
 	check_eq "$_m -t acl: ACL histogram count == TX acl delta" $_acl "$(hist_sum 'type = ACL' "$T/acl.out")"
 	check_eq "$_m -t acl: no other section" "type = ACL" "$(grep '^type = ' "$T/acl.out" | sort -u)"
-	check_eq "$_m -t acl: sent == TX acl delta" $_acl "$(field sent "$T/acl.out")"
+	check_eq "$_m -t acl: sent == TX acl delta" $_acl "$(sfield sent "$T/acl.out")"
 	check_clean "$_m -t acl" "$T/acl.out"
 
 	check_eq "$_m -D: $USB_HCI ACL count == its TX acl delta" $_acl \
@@ -180,19 +137,19 @@ t_errors() {
 	timeout 20 hcitool -i $USB_HCI cmd 0x04 0x0001 > /dev/null 2>&1 &
 	_hc=$!
 	sleep 1
-	stop_bg $_p1 INT
+	stop_pid $_p1 INT
 	check_eq "$_m errors: exit status" 0 $?
-	check_eq "$_m errors: the stuck command is in flight at exit" 1 "$(field exit "$T/urb1.out")"
+	check_eq "$_m errors: the stuck command is in flight at exit" 1 "$(sfield exit "$T/urb1.out")"
 	timeout 30 hciconfig $USB_HCI down
 	kill -CONT $_br
 	{ kill $_hc; wait $_hc; } 2>/dev/null
-	stop_bg $_p2 INT
-	check_eq "$_m errors: one URB completed with an error" 1 "$(field failed "$T/urb2.out")"
+	stop_pid $_p2 INT
+	check_eq "$_m errors: one URB completed with an error" 1 "$(sfield failed "$T/urb2.out")"
 	check_grep "$_m errors: named by status" "^completed with error: $USB_HCI CMD E[A-Z]+ 1$" "$T/urb2.out"
 	sed -n 's/^completed with error/# &/p' "$T/urb2.out"
 	check_eq "$_m errors: failed URB not in the histogram" \
-		$(( $(field completed "$T/urb2.out") - 1 )) "$(hist_sum 'type = CMD' "$T/urb2.out")"
-	check_eq "$_m errors: nothing in flight after the close" 0 "$(field exit "$T/urb2.out")"
+		$(( $(sfield completed "$T/urb2.out") - 1 )) "$(hist_sum 'type = CMD' "$T/urb2.out")"
+	check_eq "$_m errors: nothing in flight after the close" 0 "$(sfield exit "$T/urb2.out")"
 	check_detached "$_m errors"
 	for _i in $(seq 50); do
 		hciconfig $USB_HCI up 2>/dev/null && break
@@ -210,16 +167,16 @@ t_other_tools() {
 	_pack=$TOOL_PID
 	start_bg cred "$BUILD/bthcicredits" -d $USB_HCI || return
 	_pcred=$TOOL_PID
-	_a0=$(tx $USB_HCI acl)
+	_a0=$(tx_count $USB_HCI acl)
 	usb_traffic $_m-other
 	sleep 1.2	# bthcicredits' last 1 s interval
-	_acl=$(( $(tx $USB_HCI acl) - _a0 ))
-	stop_bg $_pack INT
+	_acl=$(( $(tx_count $USB_HCI acl) - _a0 ))
+	stop_pid $_pack INT
 	check_eq "$_m btacklat: exit status" 0 $?
-	stop_bg $_pcred INT
+	stop_pid $_pcred INT
 	check_eq "$_m bthcicredits: exit status" 0 $?
-	check_eq "$_m btacklat: sent == $USB_HCI TX acl delta" $_acl "$(field sent "$T/ack.out")"
-	check_eq "$_m btacklat: acked == TX acl delta" $_acl "$(field acked "$T/ack.out")"
+	check_eq "$_m btacklat: sent == $USB_HCI TX acl delta" $_acl "$(sfield sent "$T/ack.out")"
+	check_eq "$_m btacklat: acked == TX acl delta" $_acl "$(sfield acked "$T/ack.out")"
 	check_eq "$_m btacklat: histogram count == TX acl delta" $_acl \
 		"$(awk '/ -> / { s += $5 } END { print s + 0 }' "$T/ack.out")"
 	check_eq "$_m bthcicredits: SENT == $USB_HCI TX acl delta" $_acl \

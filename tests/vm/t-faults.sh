@@ -17,41 +17,6 @@ CRED=$BUILD/bthcicredits
 WMEM=$BUILD/btwmem
 URB=$BUILD/bturblat
 
-# hciconfig's "TX bytes:N acl:N ..." counter of HCI
-tx_acl() {
-	hciconfig "$1" | awk '/TX bytes/ { for (i = 1; i <= NF; i++)
-		if ($i ~ /^acl:/) { sub("acl:", "", $i); print $i } }'
-}
-
-# sfield NAME FILE: a number from a "name N," summary line (btacklat,
-# bturblat): "sent 36, acked 36, unacked at disconnect 0"
-sfield() {
-	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
-}
-
-# start_bg NAME tool args...: like start_tool, but for several tools at
-# once: waits until this process holds BPF links (fds) and their number has
-# settled (text banners may sit in a stdio buffer).  Sets TOOL_PID.
-start_bg() {
-	_name=$1; shift
-	"$@" > "$T/$_name.out" 2> "$T/$_name.err" &
-	TOOL_PID=$!
-	_last=0
-	for _i in $(seq 600); do
-		kill -0 $TOOL_PID 2>/dev/null || break
-		_nl=$(links_of $TOOL_PID)
-		if [ "$_nl" -gt 0 ] && [ "$_nl" = "$_last" ]; then
-			sleep 0.2
-			return 0
-		fi
-		_last=$_nl
-		sleep 0.3
-	done
-	not_ok "start $_name: '$*' did not start: $(cat "$T/$_name.err")"
-	TOOL_PID=
-	return 1
-}
-
 # rss PID: VmRSS in kB
 rss() { awk '/^VmRSS:/ { print $2 }' /proc/$1/status 2>/dev/null; }
 
@@ -78,13 +43,6 @@ alive_or_said() {
 	else
 		not_ok "$1: gone without a message (stdout tail: $(tail -c 200 "$T/$1.out"))"
 	fi
-}
-
-# stop_pid PID SIGNAL: signal a tool and return its exit status
-stop_pid() {
-	[ -n "$1" ] || return 1
-	kill -"$2" $1 2>/dev/null
-	wait $1
 }
 
 # no_oops WHAT: no oops, BUG, list corruption or WARNING in the kernel log
@@ -212,26 +170,52 @@ if part 2 "connection churn"; then
 CYCLES=${FAULT_CYCLES:-1000}
 ACLCYC=${FAULT_ACL_CYCLES:-100}
 cat > "$T/churn.py" <<'PY'
-import os, socket, sys, time, struct
+import os, socket, sys, time, struct, threading
 addr, n, nacl, mark = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+
+# The receiving end on hci1, in this process: accept, read, close, one
+# channel at a time (l2test -r forks a process per channel; under load
+# those piled up and connects failed).
+srv = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_SEQPACKET, socket.BTPROTO_L2CAP)
+srv.bind((addr, 4113))
+srv.listen(64)
+def serve():
+    while True:
+        c, _ = srv.accept()
+        c.settimeout(5)
+        try:
+            while c.recv(64):
+                pass
+        except OSError:
+            pass
+        c.close()
+threading.Thread(target=serve, daemon=True).start()
 hci = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_RAW, socket.BTPROTO_HCI)
 hci.bind((0,))
 # HCI_FILTER: event packets, Disconnection Complete (0x05) only
 hci.setsockopt(0, 2, struct.pack("<IIIHxx", 1 << 4, 1 << 5, 0, 0))
 hci.settimeout(10)
-sends = chan = acl = fails = 0
+sends = chan = acl = fails = run = 0
+errs = {}
 t0 = time.time()
-deadline = t0 + 240
+deadline = t0 + 400
 while (chan < n or acl < nacl) and time.time() < deadline:
     s = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_SEQPACKET, socket.BTPROTO_L2CAP)
     s.settimeout(10)
     try:
         s.connect((addr, 4113))
-    except OSError:
+    except OSError as e:
         fails += 1		# the link is still going down: try again
+        errs[e.errno] = errs.get(e.errno, 0) + 1
+        run += 1
+        if run in (20, 200, 2000):	# stuck: say how, for the log
+            print("# %d failed connects in a row, last: %s" % (run, e), file=sys.stderr, flush=True)
+            os.system("hcitool con >&2; hciconfig hci0 >&2; hciconfig hci1 >&2; "
+                      "ps -o pid,stat,args | grep '[l]2test' >&2; dmesg | tail -5 >&2")
         s.close()
         time.sleep(0.05)
         continue
+    run = 0
     handle = struct.unpack("<H", s.getsockopt(6, 2, 8)[:2])[0]	# L2CAP_CONNINFO
     s.send(b"x" * 10)
     sends += 1
@@ -259,15 +243,13 @@ while (chan < n or acl < nacl) and time.time() < deadline:
             print("# %.0f s: %d ACL cycles" % (time.time() - t0, acl), file=sys.stderr, flush=True)
 print("channel-cycles", chan, "acl-cycles", acl, "sends", sends,
       "failed-connects", fails, "secs %.0f" % (time.time() - t0), "pid", os.getpid())
+print("# failed connects by errno:", errs, file=sys.stderr)
 PY
 
-l2test -r -i hci1 -P 4113 > /dev/null 2>&1 &
-SRV=$!
-sleep 0.5
 start_bg churn-ack "$ACK" -d hci0 && ACK_PID=$TOOL_PID
 start_bg churn-snoop "$SNOOP" -c -P l2cap && SNOOP_PID=$TOOL_PID
 tx0=$(tx_acl hci0)
-timeout 280 python3 "$T/churn.py" "$ADDR1" $CYCLES $ACLCYC "$T/c100" > "$T/churn.log" &
+timeout 450 python3 "$T/churn.py" "$ADDR1" $CYCLES $ACLCYC "$T/c100" > "$T/churn.log" &
 PY=$!
 for i in $(seq 600); do [ -e "$T/c100" ] && break; kill -0 $PY 2>/dev/null || break; sleep 0.1; done
 rss_ack1=$(rss $ACK_PID); rss_snoop1=$(rss $SNOOP_PID)
@@ -307,7 +289,6 @@ stop_pid $SNOOP_PID INT
 check_eq "churn: btsnoop-sock SIGINT exit status" 0 $?
 stop_pid $ACK_PID INT
 check_eq "churn: btacklat SIGINT exit status" 0 $?
-kill $SRV 2>/dev/null; wait $SRV 2>/dev/null
 check_eq "churn: btsnoop-sock -c W calls of the churner == its sends" "$sends" \
 	"$(awk -v p=$PYPID '$1 == p && $3 == "L2CAP" && $4 == "W" { print $5 }' "$T/churn-snoop.out")"
 check_eq "churn: btsnoop-sock -c W bytes of the churner == 10 x sends" "$((sends * 10))" \

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "cli.h"
 #include "probes.h"
@@ -37,9 +38,15 @@ static bool path_exists(const char *p)
 	return access(p, F_OK) == 0;
 }
 
+/* The module the tool traces (tool__begin's): where its functions are
+ * looked for unless a probe names another home. */
+static const char *tool_module;
+
 int preflight__check(const char *module)
 {
 	char path[128];
+
+	tool_module = module;
 
 	if (!has_bpf_caps()) {
 		warnx_tool("must be run as root, or with CAP_BPF and CAP_PERFMON");
@@ -74,7 +81,7 @@ enum ksym_state { KSYM_MISSING, KSYM_FOUND, KSYM_CLONE };
 /* One pass over /proc/kallsyms for all the functions at once. */
 static int kallsyms_scan(struct probe *p, int n, enum ksym_state *state, char (*clone)[256])
 {
-	char line[512], name[256], mod[64];
+	char line[512], mod[64];
 	FILE *f = fopen("/proc/kallsyms", "r");
 	int i;
 
@@ -83,13 +90,16 @@ static int kallsyms_scan(struct probe *p, int n, enum ksym_state *state, char (*
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char type;
-		int got;
+		/* "ffffffffc0a01234 t l2cap_sock_sendmsg\t[bluetooth]": parsed by
+		 * hand, sscanf over ~100k lines costs a second under emulation */
+		char *name = strchr(line, ' '), *end, *m, sep;
 
-		mod[0] = '\0';
-		got = sscanf(line, "%*s %c %255s [%63[^]]]", &type, name, mod);
-		if (got < 2 || (type != 't' && type != 'T'))
+		if (!name || (name[1] != 't' && name[1] != 'T') || name[2] != ' ')
 			continue;
+		name += 3;
+		end = name + strcspn(name, " \t\n");
+		sep = *end;
+		*end = '\0';
 		for (i = 0; i < n; i++) {
 			size_t len = strlen(p[i].func);
 
@@ -98,6 +108,9 @@ static int kallsyms_scan(struct probe *p, int n, enum ksym_state *state, char (*
 			if (strncmp(name, p[i].func, len) != 0)
 				continue;
 			if (name[len] == '\0') {
+				mod[0] = '\0';		/* "\t[module]" after the name */
+				if (sep == '\t' && end[1] == '[' && (m = strchr(end + 2, ']')))
+					snprintf(mod, sizeof(mod), "%.*s", (int)(m - end - 2), end + 2);
 				state[i] = KSYM_FOUND;
 				snprintf(p[i].module, sizeof(p[i].module), "%s", mod);
 			} else if (name[len] == '.') {
@@ -110,31 +123,116 @@ static int kallsyms_scan(struct probe *p, int n, enum ksym_state *state, char (*
 	return 0;
 }
 
+/*
+ * fentry/fexit targets, resolved by probes__select.  libbpf 1.1 finds a
+ * program's target itself at load: for a module function it scans vmlinux's
+ * BTF (~100k types), then every module's BTF (each scan walking vmlinux's
+ * types again) in load order until the module comes up: seconds per program
+ * under emulation, and more the more modules a machine has loaded.  Our own
+ * handlers for the fentry and fexit sections (libbpf tries those before its
+ * own) hand the kernel the id found once here.
+ */
+static struct attach_target {
+	const char *func;
+	int btf_id;
+	int btf_obj_fd;		/* 0: vmlinux */
+} targets[32];
+static int ntargets;
+
+static int target_prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
+			       long cookie)
+{
+	const char *func = strchr(bpf_program__section_name(prog), '/');
+	int i;
+
+	for (i = 0; func && i < ntargets; i++) {
+		if (!strcmp(targets[i].func, func + 1)) {
+			opts->attach_btf_id = targets[i].btf_id;
+			opts->attach_btf_obj_fd = targets[i].btf_obj_fd;
+			return 0;
+		}
+	}
+	warnx_tool("%s: no BTF attach target (not chosen by probes__select)",
+		   bpf_program__name(prog));
+	return -ENOENT;
+}
+
+static int target_attach(const struct bpf_program *prog, long cookie, struct bpf_link **link)
+{
+	*link = bpf_program__attach_trace(prog);
+	return libbpf_get_error(*link);
+}
+
+void probes__init(void)
+{
+	LIBBPF_OPTS(libbpf_prog_handler_opts, o,
+		    .prog_prepare_load_fn = target_prepare_load,
+		    .prog_attach_fn = target_attach);
+
+	libbpf_register_prog_handler("fentry+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, &o);
+	libbpf_register_prog_handler("fexit+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, &o);
+}
+
+static void add_target(const char *func, int btf_id, int btf_obj_fd)
+{
+	if (ntargets < (int)(sizeof(targets) / sizeof(targets[0])))
+		targets[ntargets++] = (struct attach_target){ func, btf_id, btf_obj_fd };
+}
+
+/* An fd for a module's kernel BTF object (the kernel's ids), -1 if none. */
+static int kernel_btf_fd(const char *module)
+{
+	struct bpf_btf_info info;
+	char name[64];
+	__u32 id = 0, len;
+	int fd;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.name = (unsigned long)name;
+		info.name_len = sizeof(name);
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
+		    !strcmp(name, module))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
 struct btf_cache {
 	struct btf *vmlinux;
-	struct { char name[56]; struct btf *btf; } mods[8];
+	struct { char name[56]; struct btf *btf; int fd; } mods[8];
 	int nmods;
 };
 
-static struct btf *btf_for(struct btf_cache *c, const char *module)
+static struct btf *btf_for(struct btf_cache *c, const char *module, int *obj_fd)
 {
 	int i;
 
+	*obj_fd = 0;
 	if (!c->vmlinux)
 		c->vmlinux = btf__load_vmlinux_btf();
 	if (!c->vmlinux || !module[0])
 		return c->vmlinux;
 	for (i = 0; i < c->nmods; i++)
 		if (!strcmp(c->mods[i].name, module))
-			return c->mods[i].btf;
+			goto found;
 	if (c->nmods == 8)
 		return NULL;
 	snprintf(c->mods[i].name, sizeof(c->mods[i].name), "%s", module);
 	c->mods[i].btf = btf__load_module_btf(module, c->vmlinux);
+	c->mods[i].fd = kernel_btf_fd(module);
 	c->nmods++;
+found:
+	*obj_fd = c->mods[i].fd;
 	return c->mods[i].btf;
 }
 
+/* The BTF objects go; the module BTF fds stay open for the program loads. */
 static void btf_cache_free(struct btf_cache *c)
 {
 	int i;
@@ -144,11 +242,83 @@ static void btf_cache_free(struct btf_cache *c)
 	btf__free(c->vmlinux);
 }
 
-static bool has_btf_func(struct btf_cache *c, const struct probe *p)
+/*
+ * The BTF id of p->func's FUNC and the fd of the kernel BTF object it is in
+ * (0: vmlinux); 0 when the BTF does not have it.  A module function is
+ * looked for among the module's own types only: btf__find_by_name_kind on
+ * a module's BTF walks vmlinux's ~100k types first.
+ */
+static int btf_func_id(struct btf_cache *c, const struct probe *p, int *obj_fd)
 {
-	struct btf *btf = btf_for(c, p->module);
+	struct btf *btf = btf_for(c, p->module, obj_fd);
+	int id, n;
 
-	return btf && btf__find_by_name_kind(btf, p->func, BTF_KIND_FUNC) > 0;
+	if (!btf || *obj_fd < 0)
+		return 0;
+	if (!p->module[0]) {
+		id = btf__find_by_name_kind(btf, p->func, BTF_KIND_FUNC);
+		return id > 0 ? id : 0;
+	}
+	n = btf__type_cnt(btf);
+	for (id = btf__type_cnt(c->vmlinux); id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (btf_is_func(t) && !strcmp(btf__name_by_offset(btf, t->name_off), p->func))
+			return id;
+	}
+	return 0;
+}
+
+/*
+ * Is p->func in its home's BTF?  Sets p->module ("" for the kernel image).
+ * A loaded module's BTF lists every function the module has out of line
+ * and traceable (pahole encodes those on the ftrace list), so this answers
+ * without /proc/kallsyms, which takes a second to read under emulation.
+ * A home module that is not loaded cannot have it.
+ */
+static bool btf_has_func(struct btf_cache *c, struct probe *p)
+{
+	const char *home = p->home ? p->home : tool_module;
+	char path[128];
+	int fd;
+
+	p->module[0] = '\0';
+	if (home && strcmp(home, "vmlinux")) {
+		snprintf(path, sizeof(path), "/sys/module/%s", home);
+		if (!path_exists(path))
+			return false;
+		snprintf(path, sizeof(path), "/sys/module/%s/initstate", home);
+		if (path_exists(path))	/* loadable, else built into the image */
+			snprintf(p->module, sizeof(p->module), "%s", home);
+	}
+	return btf_func_id(c, p, &fd) > 0;
+}
+
+/* fentry or kprobe for one present function (BTBPF_ATTACH=force or the
+ * function's BTF decides); fentry targets go into the table above. */
+static int choose_attach(struct btf_cache *btfs, struct probe *p, const char *force)
+{
+	int id = 0, btf_fd = 0;
+
+	if (force && !strcmp(force, "kprobe")) {
+		p->use_fentry = false;
+		return 0;
+	}
+	if (p->fentry)
+		id = btf_func_id(btfs, p, &btf_fd);
+	p->use_fentry = (force && !strcmp(force, "fentry")) || id > 0;
+	if (!p->use_fentry)
+		return 0;
+	if (!p->fentry) {
+		warnx_tool("%s has no fentry program", p->func);
+		return -1;
+	}
+	if (id <= 0) {
+		warnx_tool("%s is not in the kernel's BTF: cannot use fentry", p->func);
+		return -1;
+	}
+	add_target(p->func, id, btf_fd);
+	return 0;
 }
 
 static void set_autoload(struct bpf_program *prog, bool on)
@@ -163,9 +333,21 @@ int probes__select(struct probe *p, int n)
 	char (*clone)[256] = calloc(n, sizeof(*clone));
 	const char *force = getenv("BTBPF_ATTACH");
 	struct btf_cache btfs = {};
+	bool ask_kallsyms = false;
 	int i, err = -1;
 
-	if (!state || !clone || kallsyms_scan(p, n, state, clone))
+	if (!state || !clone)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!p[i].wanted)
+			continue;
+		state[i] = btf_has_func(&btfs, &p[i]) ? KSYM_FOUND : KSYM_MISSING;
+		/* an optional function BTF does not have is skipped; a needed
+		 * one may still be there for a kprobe, or we say why not */
+		if (state[i] != KSYM_FOUND && !p[i].optional)
+			ask_kallsyms = true;
+	}
+	if (ask_kallsyms && kallsyms_scan(p, n, state, clone))
 		goto out;
 	for (i = 0; i < n; i++) {
 		p[i].enabled = false;
@@ -180,16 +362,8 @@ int probes__select(struct probe *p, int n)
 		}
 		if (p[i].wanted && state[i] == KSYM_FOUND) {
 			p[i].enabled = true;
-			if (force && !strcmp(force, "kprobe"))
-				p[i].use_fentry = false;
-			else if (force && !strcmp(force, "fentry"))
-				p[i].use_fentry = true;
-			else
-				p[i].use_fentry = p[i].fentry && has_btf_func(&btfs, &p[i]);
-			if (p[i].use_fentry && !p[i].fentry) {
-				warnx_tool("%s has no fentry program", p[i].func);
+			if (choose_attach(&btfs, &p[i], force))
 				goto out;
-			}
 		}
 		set_autoload(p[i].fentry, p[i].enabled && p[i].use_fentry);
 		set_autoload(p[i].fexit, p[i].enabled && p[i].use_fentry);

@@ -13,6 +13,10 @@
  */
 int preflight__check(const char *module);
 
+/* Registers our fentry/fexit section handlers with libbpf (see probes.c);
+ * before the first skeleton is opened. */
+void probes__init(void);
+
 /* One traced kernel function and the programs that can hook it.  The
  * exit-side programs may be NULL. */
 struct probe {
@@ -21,6 +25,7 @@ struct probe {
 	struct bpf_program *kprobe, *kretprobe;
 	bool wanted;		/* the run needs it (else nothing is loaded) */
 	bool optional;		/* may be absent (module not loaded, older kernel) */
+	const char *home;	/* its module if not the tool's; "vmlinux": the image */
 	/* filled in by probes__select */
 	bool enabled;
 	bool use_fentry;
@@ -28,8 +33,9 @@ struct probe {
 };
 
 /*
- * For each wanted function: find it in /proc/kallsyms, then pick fentry
- * when its BTF has the function (vmlinux or the module's BTF), else kprobe,
+ * For each wanted function: find it in its module's BTF (the tool's module,
+ * or p->home; /proc/kallsyms only for a needed one BTF lacks), then pick
+ * fentry when the BTF has it, else kprobe,
  * and turn autoload off for every program not chosen.  Must run between
  * open and load.  BTBPF_ATTACH=kprobe or =fentry in the environment forces
  * one way (tests use it to cover both).  A wanted, non-optional function

@@ -137,3 +137,23 @@ void cli__parse_interval_arg(struct argp_state *state, struct interval_args *ia,
 		argp_error(state, "unexpected argument: '%s'", arg);
 	}
 }
+
+struct hist_env hist_env = { .dev = -1 };
+
+error_t cli__parse_hist_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'm':
+		hist_env.millis = true;
+		break;
+	case 'd':
+		hist_env.dev = cli__parse_hci_dev(state, arg);
+		break;
+	case ARGP_KEY_ARG:
+		cli__parse_interval_arg(state, &hist_env.ia, arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}

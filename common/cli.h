@@ -41,4 +41,19 @@ struct interval_args {
 void cli__parse_interval_arg(struct argp_state *state, struct interval_args *ia,
 			     const char *arg);
 
+/* What the histogram tools share: -m, -d hciN and [interval [count]].  A
+ * tool lists the options it has (CLI_OPTION_*) and hands the keys its own
+ * parser does not know to cli__parse_hist_arg. */
+struct hist_env {
+	struct interval_args ia;
+	bool millis;		/* -m: millisecond histograms */
+	int dev;		/* -d hciN: this controller only; -1: all */
+};
+extern struct hist_env hist_env;
+
+#define CLI_OPTION_MILLIS { "milliseconds", 'm', NULL, 0, "Millisecond histograms", 0 }
+#define CLI_OPTION_DEVICE { "device", 'd', "hciN", 0, "Trace this controller only", 0 }
+
+error_t cli__parse_hist_arg(int key, char *arg, struct argp_state *state);
+
 #endif

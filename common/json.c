@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include "cli.h"
 #include "json.h"
+#include "trace.h"
 
 void json__string_n(FILE *f, const char *s, size_t n)
 {
@@ -31,4 +33,13 @@ void json__string_n(FILE *f, const char *s, size_t n)
 void json__string(FILE *f, const char *s)
 {
 	json__string_n(f, s, strlen(s));
+}
+
+void json__begin_row(FILE *f)
+{
+	char ts[16];
+
+	fputc('{', f);
+	if (common_env.timestamp)
+		fprintf(f, "\"time\":\"%s\",", trace__time_now(ts));
 }

@@ -11,4 +11,8 @@ void json__string(FILE *f, const char *s);
 /* Same, from a buffer that may not be NUL-terminated (comm[16]). */
 void json__string_n(FILE *f, const char *s, size_t n);
 
+/* Opens an interval's JSON object: "{", then "time":"HH:MM:SS", when -T
+ * asked for timestamps. */
+void json__begin_row(FILE *f);
+
 #endif

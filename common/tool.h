@@ -5,6 +5,9 @@
 
 #include <argp.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
+#include <string.h>
+#include "trace.h"
 
 /*
  * Parses the command line with the tool's options plus the common ones
@@ -14,6 +17,15 @@
  */
 int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv,
 		const char *module);
+
+/* Opens a tool's skeleton: obj = tool__open(btwmem_bpf).  NULL, after one
+ * line on stderr, when libbpf cannot. */
+#define tool__open(skel) ({						\
+	struct skel *o__ = skel##__open();				\
+	if (!o__)							\
+		warnx_tool("failed to open the BPF object: %s", strerror(errno)); \
+	o__;								\
+})
 
 /* Loads and attaches a skeleton (after probes__select and the rodata
  * settings); prints one line and returns non-zero on failure. */

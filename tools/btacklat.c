@@ -21,11 +21,8 @@
 #include "trace.h"
 
 static struct env {
-	struct interval_args ia;
 	bool per_conn;
-	bool millis;
-	int dev;		/* -1: all */
-} env = { .dev = -1 };
+} env;
 
 const char argp_program_doc[] =
 "Summarize Bluetooth ACL/LE/ISO packet acknowledgement latency: from the\n"
@@ -42,29 +39,20 @@ const char argp_program_doc[] =
 "    btacklat -j           # JSON lines\n";
 
 static const struct argp_option opts[] = {
-	{ "milliseconds", 'm', NULL, 0, "Millisecond histogram", 0 },
+	CLI_OPTION_MILLIS,
 	{ "per-conn", 'C', NULL, 0, "One histogram per connection (handle and peer address)", 0 },
-	{ "device", 'd', "hciN", 0, "Trace this controller only", 0 },
+	CLI_OPTION_DEVICE,
 	{},
 };
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'm':
-		env.millis = true;
-		break;
 	case 'C':
 		env.per_conn = true;
 		break;
-	case 'd':
-		env.dev = cli__parse_hci_dev(state, arg);
-		break;
-	case ARGP_KEY_ARG:
-		cli__parse_interval_arg(state, &env.ia, arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli__parse_hist_arg(key, arg, state);
 	}
 	return 0;
 }
@@ -143,9 +131,7 @@ static void print_row_json(const struct row *r, const char *unit)
 {
 	char buf[18];
 
-	printf("{");
-	if (common_env.timestamp)
-		printf("\"time\":\"%s\",", trace__time_now(buf));
+	json__begin_row(stdout);
 	if (env.per_conn)
 		printf("\"dev\":\"%s\",\"handle\":%u,\"peer\":\"%s\",\"type\":\"%s\",\"unacked_at_disconnect\":%llu,",
 		       hci__name(r->key.dev, buf), r->key.handle, btaddr__format(r->key.peer, buf),
@@ -160,7 +146,7 @@ static bool print_hists(void *ctx, bool final)
 {
 	struct btacklat_bpf *obj = ctx;
 	static struct row rows[MAX_ROWS];
-	const char *unit = env.millis ? "msecs" : "usecs";
+	const char *unit = hist_env.millis ? "msecs" : "usecs";
 	char ts[16];
 	int n, i;
 
@@ -252,14 +238,12 @@ int main(int argc, char **argv)
 	if (err)
 		return err;
 
-	obj = btacklat_bpf__open();
-	if (!obj) {
-		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+	obj = tool__open(btacklat_bpf);
+	if (!obj)
 		return 1;
-	}
-	obj->rodata->targ_dev = env.dev;
+	obj->rodata->targ_dev = hist_env.dev;
 	obj->rodata->targ_per_conn = env.per_conn;
-	obj->rodata->targ_ms = env.millis;
+	obj->rodata->targ_ms = hist_env.millis;
 
 	struct probe probes[P_MAX] = {
 		[P_SEND] = PROBE(hci_send_frame),
@@ -282,8 +266,8 @@ int main(int argc, char **argv)
 		       probes__mode_name(probes, P_MAX));
 
 	struct loop_opts lo = {
-		.interval_s = env.ia.interval,
-		.count = env.ia.count,
+		.interval_s = hist_env.ia.interval,
+		.count = hist_env.ia.count,
 		.on_tick = print_hists,
 		.ctx = obj,
 	};

@@ -24,12 +24,10 @@
 #include "trace.h"
 
 static struct env {
-	int dev;		/* -1: all */
 	bool events;
 	bool hist;
-	struct interval_args ia;
 	bool frames_counted;	/* hci_send_frame hooked */
-} env = { .dev = -1, .ia = { .interval = 1 } };
+} env;
 
 static const char *const type_names[CT_MAX] = {
 	[CT_ACL] = "acl", [CT_LE] = "le", [CT_SCO] = "sco", [CT_ISO] = "iso",
@@ -54,7 +52,7 @@ const char argp_program_doc[] =
 "    bthcicredits -j           # JSON lines\n";
 
 static const struct argp_option opts[] = {
-	{ "device", 'd', "hciN", 0, "Only this controller", 0 },
+	CLI_OPTION_DEVICE,
 	{ "events", 'e', NULL, 0, "Print each credit change (no table unless an interval is given)", 0 },
 	{ "histogram", 'H', NULL, 0, "On exit, print a log2 histogram of zero-credit stall durations", 0 },
 	{},
@@ -63,25 +61,19 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'd':
-		env.dev = cli__parse_hci_dev(state, arg);
-		break;
 	case 'e':
 		env.events = true;
 		break;
 	case 'H':
 		env.hist = true;
 		break;
-	case ARGP_KEY_ARG:
-		cli__parse_interval_arg(state, &env.ia, arg);
-		break;
 	case ARGP_KEY_END:
 		/* -e alone streams changes; a given interval adds the table */
-		if (env.events && !env.ia.seen)
-			env.ia.interval = 0;
+		if (env.events && !hist_env.ia.seen)
+			hist_env.ia.interval = 0;
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli__parse_hist_arg(key, arg, state);
 	}
 	return 0;
 }
@@ -501,7 +493,7 @@ static int setup(struct bthcicredits_bpf *obj, struct probe *probes, int n)
 {
 	int err;
 
-	obj->rodata->targ_dev = env.dev;
+	obj->rodata->targ_dev = hist_env.dev;
 	obj->rodata->targ_events = env.events;
 	obj->rodata->targ_sco_flowctl_bit = find_enum_value("HCI_SCO_FLOWCTL");
 	if (common_env.verbose)
@@ -528,20 +520,19 @@ int main(int argc, char **argv)
 	struct bthcicredits_bpf *obj;
 	int err, n;
 
+	hist_env.ia.interval = 1;	/* a table every second unless told */
 	err = tool__begin("bthcicredits", &argp, argc, argv, "bluetooth");
 	if (err)
 		return err;
-	if (env.dev >= 0 && !dev_exists(env.dev)) {
+	if (hist_env.dev >= 0 && !dev_exists(hist_env.dev)) {
 		warnx_tool("hci%d: no such controller (/sys/class/bluetooth/hci%d is missing)",
-			   env.dev, env.dev);
+			   hist_env.dev, hist_env.dev);
 		return 1;
 	}
 
-	obj = bthcicredits_bpf__open();
-	if (!obj) {
-		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+	obj = tool__open(bthcicredits_bpf);
+	if (!obj)
 		return 1;
-	}
 	struct probe probes[] = {
 		PROBE(hci_tx_work),
 		PROBE(hci_num_comp_pkts_evt),
@@ -566,7 +557,7 @@ int main(int argc, char **argv)
 	if (!common_env.json) {
 		printf("Tracing HCI controller credits (%s)... Hit Ctrl-C to end.\n",
 		       probes__mode_name(probes, n));
-		if (env.ia.interval)
+		if (hist_env.ia.interval)
 			print_header();
 		else
 			printf("%-8s %-6s %-4s %s %s\n", "TIME", "DEV", "TYPE", "OLD->NEW", "CAUSE");
@@ -574,10 +565,10 @@ int main(int argc, char **argv)
 
 	struct loop_opts lo = {
 		.rb = rb,
-		.interval_s = env.ia.interval,
-		.count = env.ia.count,
+		.interval_s = hist_env.ia.interval,
+		.count = hist_env.ia.count,
 		.lost = &obj->bss->lost_events,
-		.on_tick = env.ia.interval ? print_tick : NULL,
+		.on_tick = hist_env.ia.interval ? print_tick : NULL,
 		.ctx = obj,
 	};
 	err = trace__run(&lo);

@@ -311,9 +311,7 @@ static void print_rows(struct count_row *rows, int n)
 		const char *dir = r->key.dir == DIR_SEND ? "W" : "R";
 
 		if (common_env.json) {
-			printf("{");
-			if (common_env.timestamp)
-				printf("\"time\":\"%s\",", trace__time_now(ts));
+			json__begin_row(stdout);
 			printf("\"pid\":%u,\"comm\":", r->key.pid);
 			json__string_n(stdout, r->comm, TASK_COMM_LEN);
 			printf(",\"kthread\":%s,\"proto\":\"%s\",\"dir\":\"%s\",\"calls\":%llu,\"bytes\":%llu,\"errors\":{",
@@ -407,11 +405,9 @@ int main(int argc, char **argv)
 	if (err)
 		return err;
 
-	obj = btsnoop_sock_bpf__open();
-	if (!obj) {
-		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+	obj = tool__open(btsnoop_sock_bpf);
+	if (!obj)
 		return 1;
-	}
 	obj->rodata->targ_tgid = env.pid;
 	obj->rodata->targ_failed = env.failed;
 	obj->rodata->targ_count = env.count;
@@ -431,8 +427,11 @@ int main(int argc, char **argv)
 	n = sizeof(probes) / sizeof(probes[0]);
 	/* A protocol asked for by name must be traceable; the others are
 	 * skipped when their module (rfcomm) or kernel (ISO: 6.0+) lacks them. */
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		probes[i].optional = !env.protos;
+		if (!strncmp(probes[i].func, "rfcomm_", 7))
+			probes[i].home = "rfcomm";	/* rfcomm.ko, not bluetooth.ko */
+	}
 	err = probes__select(probes, n);
 	if (err)
 		goto cleanup;

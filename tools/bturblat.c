@@ -18,6 +18,7 @@
 #include "bturblat.skel.h"
 #include "cli.h"
 #include "hist.h"
+#include "json.h"
 #include "maps.h"
 #include "names.h"
 #include "probes.h"
@@ -28,12 +29,9 @@
 #define BTUSB_DRIVER_DIR "/sys/bus/usb/drivers/btusb"
 
 static struct env {
-	struct interval_args ia;
 	bool per_dev;
-	bool millis;
-	int dev;		/* -1: all */
 	int type;		/* pkt_type, -1: all */
-} env = { .dev = -1, .type = -1 };
+} env = { .type = -1 };
 
 const char argp_program_doc[] =
 "Summarize btusb URB latency: from the driver building and submitting the\n"
@@ -51,10 +49,10 @@ const char argp_program_doc[] =
 "    bturblat -j           # JSON lines\n";
 
 static const struct argp_option opts[] = {
-	{ "milliseconds", 'm', NULL, 0, "Millisecond histograms", 0 },
+	CLI_OPTION_MILLIS,
 	{ "per-dev", 'D', NULL, 0, "One set of histograms per controller", 0 },
 	{ "type", 't', "TYPE", 0, "Only this packet type: cmd, acl, sco, iso", 0 },
-	{ "device", 'd', "hciN", 0, "Trace this controller only", 0 },
+	CLI_OPTION_DEVICE,
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
 };
@@ -85,26 +83,17 @@ static int parse_type(struct argp_state *state, const char *arg)
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'm':
-		env.millis = true;
-		break;
 	case 'D':
 		env.per_dev = true;
 		break;
 	case 't':
 		env.type = parse_type(state, arg);
 		break;
-	case 'd':
-		env.dev = cli__parse_hci_dev(state, arg);
-		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
-	case ARGP_KEY_ARG:
-		cli__parse_interval_arg(state, &env.ia, arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli__parse_hist_arg(key, arg, state);
 	}
 	return 0;
 }
@@ -156,16 +145,16 @@ static bool usb_controller_present(void)
 			   BTUSB_DRIVER_DIR);
 		return false;
 	}
-	if (env.dev >= 0) {
-		const char *drv = hci_driver(env.dev, buf, sizeof(buf));
+	if (hist_env.dev >= 0) {
+		const char *drv = hci_driver(hist_env.dev, buf, sizeof(buf));
 
 		if (!drv[0]) {
 			warnx_tool("hci%d: no such controller, or a virtual one (no driver): it has no URBs",
-				   env.dev);
+				   hist_env.dev);
 			return false;
 		}
 		if (strcmp(drv, "btusb")) {
-			warnx_tool("hci%d is driven by %s, not btusb: it has no URBs", env.dev, drv);
+			warnx_tool("hci%d is driven by %s, not btusb: it has no URBs", hist_env.dev, drv);
 			return false;
 		}
 	}
@@ -206,9 +195,7 @@ static void print_row_json(const struct row *r, const char *unit)
 {
 	char buf[16];
 
-	printf("{");
-	if (common_env.timestamp)
-		printf("\"time\":\"%s\",", trace__time_now(buf));
+	json__begin_row(stdout);
 	if (env.per_dev)
 		printf("\"dev\":\"%s\",", hci__name(r->key.dev, buf));
 	printf("\"type\":\"%s\",\"count\":%llu,\"hist\":", type_name(r->key.type),
@@ -223,7 +210,7 @@ static bool print_hists(void *ctx, bool final)
 	static struct hist_key keys[MAX_ROWS];
 	static struct hist_val vals[MAX_ROWS];
 	static struct row rows[MAX_ROWS];
-	const char *unit = env.millis ? "msecs" : "usecs";
+	const char *unit = hist_env.millis ? "msecs" : "usecs";
 	char ts[16];
 	int n, i;
 
@@ -351,15 +338,13 @@ int main(int argc, char **argv)
 	if (!usb_controller_present())
 		return 1;
 
-	obj = bturblat_bpf__open();
-	if (!obj) {
-		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+	obj = tool__open(bturblat_bpf);
+	if (!obj)
 		return 1;
-	}
-	obj->rodata->targ_dev = env.dev;
+	obj->rodata->targ_dev = hist_env.dev;
 	obj->rodata->targ_type = env.type;
 	obj->rodata->targ_per_dev = env.per_dev;
-	obj->rodata->targ_ms = env.millis;
+	obj->rodata->targ_ms = hist_env.millis;
 
 	err = select_probes(obj, probes);
 	if (err)
@@ -375,8 +360,8 @@ int main(int argc, char **argv)
 	}
 
 	struct loop_opts lo = {
-		.interval_s = env.ia.interval,
-		.count = env.ia.count,
+		.interval_s = hist_env.ia.interval,
+		.count = hist_env.ia.count,
 		.on_tick = print_hists,
 		.ctx = obj,
 	};

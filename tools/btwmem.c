@@ -28,7 +28,6 @@ static struct env {
 	bool percent;
 	bool wait;
 	bool heatmap;
-	struct interval_args ia;
 } env;
 
 const char argp_program_doc[] =
@@ -80,20 +79,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_HEATMAP:
 		env.heatmap = true;
 		break;
-	case ARGP_KEY_ARG:
-		cli__parse_interval_arg(state, &env.ia, arg);
-		break;
 	case ARGP_KEY_END:
 		if (env.per_pid && env.per_sock)
 			argp_error(state, "-P and -S are exclusive");
 		if (env.heatmap && (env.per_pid || env.per_sock || env.wait))
 			argp_error(state, "--heatmap shows one row per protocol: not with -P, -S or -w");
 		/* a heatmap is a time axis: one row per second unless told */
-		if (env.heatmap && !env.ia.interval)
-			env.ia.interval = 1;
+		if (env.heatmap && !hist_env.ia.interval)
+			hist_env.ia.interval = 1;
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli__parse_hist_arg(key, arg, state);
 	}
 	return 0;
 }
@@ -394,8 +390,8 @@ static void print_banner(const struct probe *probes, int n)
 	if (common_env.json)
 		return;
 	printf("Tracing Bluetooth socket send buffers (%s)", probes__mode_name(probes, n));
-	if (env.ia.interval)
-		printf(", every %ld s", env.ia.interval);
+	if (hist_env.ia.interval)
+		printf(", every %ld s", hist_env.ia.interval);
 	printf("... Hit Ctrl-C to end.\n");
 	if (env.heatmap)
 		print_heat_header();
@@ -413,11 +409,9 @@ int main(int argc, char **argv)
 	if (err)
 		return err;
 
-	obj = btwmem_bpf__open();
-	if (!obj) {
-		warnx_tool("failed to open the BPF object: %s", strerror(errno));
+	obj = tool__open(btwmem_bpf);
+	if (!obj)
 		return 1;
-	}
 	obj->rodata->targ_tgid = env.pid;
 	obj->rodata->targ_per_pid = env.per_pid;
 	obj->rodata->targ_per_sock = env.per_sock;
@@ -428,7 +422,7 @@ int main(int argc, char **argv)
 		SEND_PROBE(l2cap_sock_sendmsg, false),
 		SEND_PROBE(sco_sock_sendmsg, true),
 		SEND_PROBE(iso_sock_sendmsg, true),
-		{ .func = "sock_alloc_send_pskb", .wanted = true,
+		{ .func = "sock_alloc_send_pskb", .home = "vmlinux", .wanted = true,
 		  .fentry = obj->progs.sock_alloc_send_pskb_fentry,
 		  .fexit = obj->progs.sock_alloc_send_pskb_fexit,
 		  .kprobe = obj->progs.sock_alloc_send_pskb_kprobe,
@@ -445,8 +439,8 @@ int main(int argc, char **argv)
 	trace__output_ok();	/* the banner now, not with the first interval */
 
 	struct loop_opts lo = {
-		.interval_s = env.ia.interval,
-		.count = env.ia.count,
+		.interval_s = hist_env.ia.interval,
+		.count = hist_env.ia.count,
 		.on_tick = print_interval,
 		.ctx = obj,
 	};

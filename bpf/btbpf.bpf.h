@@ -8,9 +8,15 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
+/* 1 MiB: about 12000 btsnoop-sock events, a few seconds of the fastest
+ * sender the test bed has while the reader is starved of CPU. */
 #ifndef RINGBUF_BYTES
-#define RINGBUF_BYTES (256 * 1024)
+#define RINGBUF_BYTES (1024 * 1024)
 #endif
+/* Wake the reader only once this much is waiting (it also polls every
+ * 100 ms): one wake-up per event costs the sender a wake-up and the reader
+ * a poll round per line, which is what made the ring overflow. */
+#define RINGBUF_WAKEUP_BYTES (RINGBUF_BYTES / 16)
 
 /* Events go through one ring buffer.  The ring has no loss notification,
  * so every failed reserve is counted here and user space reports it. */
@@ -28,6 +34,16 @@ static __always_inline void *event_reserve(__u64 size)
 	if (!e)
 		__sync_fetch_and_add(&lost_events, 1);
 	return e;
+}
+
+/* Hands an event to user space; wakes the reader only when a batch is
+ * waiting (see RINGBUF_WAKEUP_BYTES). */
+static __always_inline void event_submit(void *e)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= RINGBUF_WAKEUP_BYTES ?
+		      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(e, flags);
 }
 
 /* Index of the highest set bit: the log2 histogram slot of v. */

@@ -174,7 +174,7 @@ static __always_inline int on_exit(__u8 proto, __u8 dir, __s64 ret)
 	sk = BPF_CORE_READ(sock, sk);
 	if (sk)
 		read_peer(e, sk, proto);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 out:
 	bpf_map_delete_elem(&starts, &tid);
 	return 0;

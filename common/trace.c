@@ -152,6 +152,11 @@ int trace__run(const struct loop_opts *o)
 			timeout = next_tick - now;
 		if (o->rb) {
 			err = ring_buffer__poll(o->rb, timeout);
+			/* The BPF side wakes us only once a batch is waiting
+			 * (event_submit): what came since is read at the
+			 * timeout, poll itself reads only rings that woke it. */
+			if (err >= 0)
+				err = ring_buffer__consume(o->rb);
 			if (err == -EINTR) {
 				err = 0;
 				continue;

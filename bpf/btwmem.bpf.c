@@ -138,7 +138,12 @@ static __always_inline struct wmem_val *get_val(struct sock *sk, __u8 proto)
 
 static __always_inline void note_sender(struct wmem_val *v)
 {
-	v->last_pid = bpf_get_current_pid_tgid() >> 32;
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	/* the name only when the sender changes: two samples per send */
+	if (v->last_pid == pid)
+		return;
+	v->last_pid = pid;
 	bpf_get_current_comm(&v->comm, sizeof(v->comm));
 }
 

@@ -99,11 +99,32 @@ bench() {
 			break
 		fi
 	done
-	# the agreement check: the last round, round 1 for fentry
-	for _c in ours peer; do
-		echo "C $_tool $_c $($_check $_tool $T/$_tool.$_c.$RUNS.out)"
+	agree "$_tool" "$_check"
+}
+
+# agree TOOL CHECK: the same-numbers check.  Ours (default attach) and the
+# peer run at the same time on one run of AGREE_WORK (blocking sends, slow
+# enough for bpftrace's perf buffer), so both see exactly the same events.
+agree() {
+	[ -n "$NOTREADY" ] && return 0
+	$OURS > $T/agree.ours 2> $T/agree.ours.err &
+	_po=$!
+	bpftrace $PEER > $T/agree.peer 2> $T/agree.peer.err &
+	_pp=$!
+	for _i in $(seq 1800); do
+		grep -q '^Tracing' $T/agree.ours && grep -q '^Tracing' $T/agree.peer && break
+		kill -0 $_po 2>/dev/null && kill -0 $_pp 2>/dev/null || break
+		sleep 0.1
 	done
-	echo "C $_tool fentry $($_check $_tool $T/$_tool.fentry.1.out)"
+	sh -c "$AGREE_WORK"
+	sleep 2
+	kill -INT $_po $_pp 2>/dev/null
+	wait $_po; _ro=$?
+	wait $_pp; _rp=$?
+	echo "C $1 ours $($2 $1 $T/agree.ours) rc=$_ro"
+	echo "C $1 peer $($2 $1 $T/agree.peer) rc=$_rp"
+	[ -n "${AGREE_WANT:-}" ] && echo "C $1 want $AGREE_WANT"
+	[ "$_ro$_rp" = 00 ] || info "$1 agreement run: exit $_ro/$_rp: $(head -c 200 $T/agree.ours.err) $(head -c 200 $T/agree.peer.err)"
 }
 
 # --- the figures both sides must agree on ---
@@ -144,6 +165,8 @@ for f in l2cap sco hci rfcomm iso; do
 	done
 done
 WORK="$L2SEND -N -s 2048 -i $ADDR0 -n $M_SOCK $ADDR1 > /dev/null"
+AGREE_WORK="$L2SEND -i $ADDR0 -n $M_ACL $ADDR1 > /dev/null"
+AGREE_WANT=$M_ACL	# one W line, one btwmem sample per send
 bench btsnoop-sock chk_snoop
 
 # 2. btwmem: histogram per protocol; the same workload
@@ -163,6 +186,7 @@ CBOFF=$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | awk '
 	/^\[[0-9]+\] STRUCT / { on = ($3 == "'"'"'sk_buff'"'"'") }
 	on && $1 == "'"'"'cb'"'"'" { sub(/bits_offset=/, "", $3); print $3 / 8; exit }')
 info "peers: offsetof(struct hci_dev, tx_work) = $TXOFF, offsetof(struct sk_buff, cb) = $CBOFF"
+AGREE_WANT=
 OURS="$BUILD/bthcicredits -H" PEER="$PEERS/bthcicredits.bt $TXOFF $CBOFF" OPS=$M_ACL
 FLOOR="hci_tx_work+ hci_num_comp_pkts_evt+ hci_conn_del+ hci_send_frame"
 WORK="$L2SEND -i $ADDR0 -n $M_ACL $ADDR1 > /dev/null"
@@ -207,6 +231,7 @@ elif [ -x $BUILD/bturblat ]; then
 			present $f && FLOOR="$FLOOR $f"
 		done
 		WORK="l2ping -i $USB_HCI -c $M_USB -f $PEER_ADDR > $T/l2ping.out 2>&1"
+		AGREE_WORK=$WORK
 		bench bturblat chk_hist
 		info "bturblat workload: $(tail -2 $T/l2ping.out | tr '\n' ' ')"
 	else

@@ -116,15 +116,31 @@ agree() {
 		kill -0 $_po 2>/dev/null && kill -0 $_pp 2>/dev/null || break
 		sleep 0.1
 	done
+	_tx0=$(tx_sum acl) _cmd0=$(tx_sum commands)
 	sh -c "$AGREE_WORK"
 	sleep 2
+	_tx=$(( $(tx_sum acl) - _tx0 )) _cmd=$(( $(tx_sum commands) - _cmd0 ))
 	kill -INT $_po $_pp 2>/dev/null
 	wait $_po; _ro=$?
 	wait $_pp; _rp=$?
 	echo "C $1 ours $($2 $1 $T/agree.ours) rc=$_ro"
 	echo "C $1 peer $($2 $1 $T/agree.peer) rc=$_rp"
 	[ -n "${AGREE_WANT:-}" ] && echo "C $1 want $AGREE_WANT"
+	# what the driver was given meanwhile: btacklat counts ACL frames,
+	# bturblat ACL frames and commands
+	case $1 in
+	btacklat) echo "C $1 want $_tx" ;;
+	bturblat) echo "C $1 want $((_tx + _cmd))" ;;
+	esac
 	[ "$_ro$_rp" = 00 ] || info "$1 agreement run: exit $_ro/$_rp: $(head -c 200 $T/agree.ours.err) $(head -c 200 $T/agree.peer.err)"
+}
+
+# tx_sum FIELD: a TX counter of hciconfig summed over the controllers in
+# AGREE_HCI (what their drivers were given)
+tx_sum() {
+	_s=0
+	for _h in $AGREE_HCI; do _s=$((_s + $(tx_count $_h $1))); done
+	echo $_s
 }
 
 # --- the figures both sides must agree on ---
@@ -157,6 +173,7 @@ L2SEND=$BUILD/tests/l2send
 
 # 1. btsnoop-sock: per-call lines; non-blocking sends into a 4.5 KiB buffer,
 #    most of them EAGAIN: cheap calls, so the probes' cost shows
+AGREE_HCI="hci0 hci1"
 OURS=$BUILD/btsnoop-sock PEER=$PEERS/btsnoop-sock.bt OPS=$M_SOCK
 FLOOR=
 for f in l2cap sco hci rfcomm iso; do
@@ -222,7 +239,7 @@ if ! wanted bturblat; then
 	:
 elif [ -x $BUILD/bturblat ]; then
 	if eval "$(sh tests/vm/usb-setup.sh 2> $T/usb.err)" && [ -n "${USB_HCI:-}" ]; then
-		OURS=$BUILD/bturblat PEER="$PEERS/bturblat.bt $CBOFF" OPS=$M_USB
+		OURS=$BUILD/bturblat PEER="$PEERS/bturblat.bt $CBOFF" OPS=$M_USB AGREE_HCI=$USB_HCI
 		FLOOR=
 		for f in btusb_send_frame btusb_send_frame_intel btusb_send_frame_mtk; do
 			present $f && FLOOR="$FLOOR $f+"

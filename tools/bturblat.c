@@ -53,7 +53,6 @@ static const struct argp_option opts[] = {
 	{ "per-dev", 'D', NULL, 0, "One set of histograms per controller", 0 },
 	{ "type", 't', "TYPE", 0, "Only this packet type: cmd, acl, sco, iso", 0 },
 	CLI_OPTION_DEVICE,
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
 };
 
@@ -88,9 +87,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 't':
 		env.type = parse_type(state, arg);
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	default:
 		return cli__parse_hist_arg(key, arg, state);

@@ -214,64 +214,90 @@ static int kernel_btf_fd(const char *module)
 	return -1;
 }
 
-struct btf_cache {
+/*
+ * Kernel BTF, parsed once per run and shared by every lookup before the
+ * load: probes__select (btacklat chooses twice) and a tool's own
+ * (probes__btf_of).  tool__load_attach frees it before libbpf parses its
+ * own copy, so the two are never held at once.
+ */
+static struct {
 	struct btf *vmlinux;
-	struct { char name[56]; struct btf *btf; int fd; } mods[8];
+	struct { char name[56]; struct btf *btf; } mods[8];
 	int nmods;
-};
+} kbtf;
 
-static struct btf *btf_for(struct btf_cache *c, const char *module, int *obj_fd)
+/* The BTF of a loaded module ("" or NULL: vmlinux's); NULL if none. */
+static struct btf *btf_for(const char *module)
 {
 	int i;
 
-	*obj_fd = 0;
-	if (!c->vmlinux)
-		c->vmlinux = btf__load_vmlinux_btf();
-	if (!c->vmlinux || !module[0])
-		return c->vmlinux;
-	for (i = 0; i < c->nmods; i++)
-		if (!strcmp(c->mods[i].name, module))
-			goto found;
-	if (c->nmods == 8)
+	if (!kbtf.vmlinux)
+		kbtf.vmlinux = btf__load_vmlinux_btf();
+	if (!kbtf.vmlinux || !module || !module[0])
+		return kbtf.vmlinux;
+	for (i = 0; i < kbtf.nmods; i++)
+		if (!strcmp(kbtf.mods[i].name, module))
+			return kbtf.mods[i].btf;
+	if (kbtf.nmods == 8)
 		return NULL;
-	snprintf(c->mods[i].name, sizeof(c->mods[i].name), "%s", module);
-	c->mods[i].btf = btf__load_module_btf(module, c->vmlinux);
-	c->mods[i].fd = kernel_btf_fd(module);
-	c->nmods++;
-found:
-	*obj_fd = c->mods[i].fd;
-	return c->mods[i].btf;
+	snprintf(kbtf.mods[i].name, sizeof(kbtf.mods[i].name), "%s", module);
+	kbtf.mods[i].btf = btf__load_module_btf(module, kbtf.vmlinux);
+	kbtf.nmods++;
+	return kbtf.mods[i].btf;
 }
 
-/* The BTF objects go; the module BTF fds stay open for the program loads. */
-static void btf_cache_free(struct btf_cache *c)
+void probes__release_btf(void)
 {
 	int i;
 
-	for (i = 0; i < c->nmods; i++)
-		btf__free(c->mods[i].btf);
-	btf__free(c->vmlinux);
+	for (i = 0; i < kbtf.nmods; i++)
+		btf__free(kbtf.mods[i].btf);
+	btf__free(kbtf.vmlinux);
+	memset(&kbtf, 0, sizeof(kbtf));
+}
+
+/* Where a module's code is: the module's name when it is loaded as a
+ * module, "" when it is built into the image (or is "vmlinux"), NULL when
+ * it is not there at all. */
+static const char *module_home(const char *name)
+{
+	char path[128];
+
+	if (!name || !strcmp(name, "vmlinux"))
+		return "";
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	if (!path_exists(path))
+		return NULL;
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return path_exists(path) ? name : "";
+}
+
+struct btf *probes__btf_of(const char *module)
+{
+	const char *home = module_home(module);
+
+	return home ? btf_for(home) : NULL;
 }
 
 /*
- * The BTF id of p->func's FUNC and the fd of the kernel BTF object it is in
- * (0: vmlinux); 0 when the BTF does not have it.  A module function is
- * looked for among the module's own types only: btf__find_by_name_kind on
- * a module's BTF walks vmlinux's ~100k types first.
+ * The BTF id of p->func's FUNC in p->module's BTF ("": vmlinux), 0 when it
+ * is not there.  A module function is looked for among the module's own
+ * types only: btf__find_by_name_kind on a module's BTF walks vmlinux's
+ * ~100k types first.
  */
-static int btf_func_id(struct btf_cache *c, const struct probe *p, int *obj_fd)
+static int btf_func_id(const struct probe *p)
 {
-	struct btf *btf = btf_for(c, p->module, obj_fd);
+	struct btf *btf = btf_for(p->module);
 	int id, n;
 
-	if (!btf || *obj_fd < 0)
+	if (!btf)
 		return 0;
 	if (!p->module[0]) {
 		id = btf__find_by_name_kind(btf, p->func, BTF_KIND_FUNC);
 		return id > 0 ? id : 0;
 	}
 	n = btf__type_cnt(btf);
-	for (id = btf__type_cnt(c->vmlinux); id < n; id++) {
+	for (id = btf__type_cnt(btf__base_btf(btf)); id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 
 		if (btf_is_func(t) && !strcmp(btf__name_by_offset(btf, t->name_off), p->func))
@@ -281,42 +307,39 @@ static int btf_func_id(struct btf_cache *c, const struct probe *p, int *obj_fd)
 }
 
 /*
- * Is p->func in its home's BTF?  Sets p->module ("" for the kernel image).
- * A loaded module's BTF lists every function the module has out of line
- * and traceable (pahole encodes those on the ftrace list), so this answers
+ * p->func's BTF id in its home's BTF (p->home, else the tool's module), 0
+ * when not there; sets p->module ("" for the kernel image).  A loaded
+ * module's BTF lists every function the module has out of line and
+ * traceable (pahole encodes those on the ftrace list), so this answers
  * without /proc/kallsyms, which takes a second to read under emulation.
  * A home module that is not loaded cannot have it.
  */
-static bool btf_has_func(struct btf_cache *c, struct probe *p)
+static int btf_home_func_id(struct probe *p)
 {
-	const char *home = p->home ? p->home : tool_module;
-	char path[128];
-	int fd;
+	const char *home = module_home(p->home ? p->home : tool_module);
 
 	p->module[0] = '\0';
-	if (home && strcmp(home, "vmlinux")) {
-		snprintf(path, sizeof(path), "/sys/module/%s", home);
-		if (!path_exists(path))
-			return false;
-		snprintf(path, sizeof(path), "/sys/module/%s/initstate", home);
-		if (path_exists(path))	/* loadable, else built into the image */
-			snprintf(p->module, sizeof(p->module), "%s", home);
-	}
-	return btf_func_id(c, p, &fd) > 0;
+	if (!home)
+		return 0;
+	snprintf(p->module, sizeof(p->module), "%s", home);
+	return btf_func_id(p);
 }
 
 /* fentry or kprobe for one present function (BTBPF_ATTACH=force or the
- * function's BTF decides); fentry targets go into the table above. */
-static int choose_attach(struct btf_cache *btfs, struct probe *p, const char *force)
+ * function's BTF decides); id: its BTF id if known, else 0.  fentry
+ * targets go into the table above. */
+static int choose_attach(struct probe *p, const char *force, int id)
 {
-	int id = 0, btf_fd = 0;
+	int btf_fd = 0;
 
 	if (force && !strcmp(force, "kprobe")) {
 		p->use_fentry = false;
 		return 0;
 	}
-	if (p->fentry)
-		id = btf_func_id(btfs, p, &btf_fd);
+	if (p->fentry && !id)	/* found by kallsyms, maybe in another module */
+		id = btf_func_id(p);
+	if (id && p->module[0] && (btf_fd = kernel_btf_fd(p->module)) < 0)
+		id = 0;		/* no kernel BTF object to name it by */
 	p->use_fentry = (force && !strcmp(force, "fentry")) || id > 0;
 	if (!p->use_fentry)
 		return 0;
@@ -342,18 +365,19 @@ int probes__select(struct probe *p, int n)
 {
 	enum ksym_state *state = calloc(n, sizeof(*state));
 	char (*clone)[256] = calloc(n, sizeof(*clone));
+	int *ids = calloc(n, sizeof(*ids));
 	const char *force = getenv("BTBPF_ATTACH");
-	struct btf_cache btfs = {};
 	bool ask_kallsyms = false;
 	int i, err = -1;
 
-	if (!state || !clone)
+	if (!state || !clone || !ids)
 		goto out;
 	ntargets = 0;	/* a tool may choose again (btacklat does) */
 	for (i = 0; i < n; i++) {
 		if (!p[i].wanted)
 			continue;
-		state[i] = btf_has_func(&btfs, &p[i]) ? KSYM_FOUND : KSYM_MISSING;
+		ids[i] = btf_home_func_id(&p[i]);
+		state[i] = ids[i] ? KSYM_FOUND : KSYM_MISSING;
 		/* an optional function BTF does not have is skipped; a needed
 		 * one may still be there for a kprobe, or we say why not */
 		if (state[i] != KSYM_FOUND && !p[i].optional)
@@ -374,7 +398,7 @@ int probes__select(struct probe *p, int n)
 		}
 		if (p[i].wanted && state[i] == KSYM_FOUND) {
 			p[i].enabled = true;
-			if (choose_attach(&btfs, &p[i], force))
+			if (choose_attach(&p[i], force, ids[i]))
 				goto out;
 		}
 		set_autoload(p[i].fentry, p[i].enabled && p[i].use_fentry);
@@ -389,7 +413,7 @@ int probes__select(struct probe *p, int n)
 	}
 	err = 0;
 out:
-	btf_cache_free(&btfs);
+	free(ids);
 	free(state);
 	free(clone);
 	return err;

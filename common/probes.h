@@ -44,6 +44,15 @@ struct probe {
  */
 int probes__select(struct probe *p, int n);
 
+/* The BTF that has a module's types (its own if loaded as a module,
+ * vmlinux's if built in), NULL if the module is not there.  Shared with
+ * probes__select; valid until probes__release_btf. */
+struct btf *probes__btf_of(const char *module);
+
+/* Frees the kernel BTF parsed for the lookups (tool__load_attach does,
+ * before libbpf parses its own). */
+void probes__release_btf(void);
+
 /* Number of enabled probes; mode_name gives "fentry"/"kprobe"/"mixed". */
 int probes__count_enabled(const struct probe *p, int n);
 const char *probes__mode_name(const struct probe *p, int n);

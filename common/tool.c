@@ -24,7 +24,10 @@ int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv
 
 int tool__load_attach(struct bpf_object_skeleton *skel)
 {
-	int err = bpf_object__load_skeleton(skel);
+	int err;
+
+	probes__release_btf();	/* libbpf parses its own copy next */
+	err = bpf_object__load_skeleton(skel);
 
 	if (err) {
 		warnx_tool("failed to load BPF programs: %s (-v shows the verifier log)",

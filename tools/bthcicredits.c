@@ -88,15 +88,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
  */
 static int find_enum_value(const char *name)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf(), *mod = NULL, *btf;
-	int i, j, n, val = -1;
+	struct btf *btf = probes__btf_of("bluetooth");	/* built in: vmlinux's */
+	int i, j, n;
 
-	if (!vmlinux)
+	if (!btf)
 		return -1;
-	mod = btf__load_module_btf("bluetooth", vmlinux);
-	btf = mod ? mod : vmlinux;	/* built-in bluetooth: types in vmlinux */
 	n = btf__type_cnt(btf);
-	for (i = 1; i < n && val < 0; i++) {
+	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(btf, i);
 		const struct btf_enum *e;
 
@@ -104,14 +102,10 @@ static int find_enum_value(const char *name)
 			continue;
 		e = btf_enum(t);
 		for (j = 0; j < btf_vlen(t); j++)
-			if (!strcmp(btf__name_by_offset(btf, e[j].name_off), name)) {
-				val = e[j].val;
-				break;
-			}
+			if (!strcmp(btf__name_by_offset(btf, e[j].name_off), name))
+				return e[j].val;
 	}
-	btf__free(mod);
-	btf__free(vmlinux);
-	return val;
+	return -1;
 }
 
 static bool dev_exists(int dev)

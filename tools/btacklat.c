@@ -129,12 +129,12 @@ static void print_row_text(const struct row *r, const char *unit)
 
 static void print_row_json(const struct row *r, const char *unit)
 {
-	char buf[18];
+	char dev[12], peer[18];	/* one buffer each: both are formatted before printf runs */
 
 	json__begin_row(stdout);
 	if (env.per_conn)
 		printf("\"dev\":\"%s\",\"handle\":%u,\"peer\":\"%s\",\"type\":\"%s\",\"unacked_at_disconnect\":%llu,",
-		       hci__name(r->key.dev, buf), r->key.handle, btaddr__format(r->key.peer, buf),
+		       hci__name(r->key.dev, dev), r->key.handle, btaddr__format(r->key.peer, peer),
 		       link_name(r->key.type), (unsigned long long)r->val.unacked);
 	printf("\"count\":%llu,\"hist\":",
 	       (unsigned long long)hist__total(r->val.slots, ACK_SLOTS));

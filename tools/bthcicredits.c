@@ -18,6 +18,7 @@
 #include "bthcicredits.skel.h"
 #include "cli.h"
 #include "hist.h"
+#include "json.h"
 #include "names.h"
 #include "probes.h"
 #include "tool.h"
@@ -448,7 +449,8 @@ static void print_hists(void)
 		}
 		hci__name(r->key.dev, dev);
 		if (common_env.json) {
-			printf("{\"dev\":\"%s\",\"type\":\"%s\",\"stalls\":%llu,\"stall_hist\":", dev,
+			json__begin_row(stdout);
+			printf("\"dev\":\"%s\",\"type\":\"%s\",\"stalls\":%llu,\"stall_hist\":", dev,
 			       type_names[r->key.type], (unsigned long long)r->st.stalls);
 			hist__json_log2(stdout, h.slots, MAX_SLOTS_CREDITS, "usecs");
 			printf("}\n");

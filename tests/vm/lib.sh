@@ -163,6 +163,45 @@ l2test_pair() {
 	return $_rc
 }
 
+# eagain_sender [PSM]: a non-blocking L2CAP sender (hci0 to hci1, PSM
+# default 4113) with a tiny send buffer: the emulated controller has one ACL
+# credit, so the buffer fills and send() fails with EAGAIN.  Prints "sent S
+# eagain E pid P".
+eagain_sender() {
+	/usr/bin/python3 - "$ADDR1" "${1:-4113}" <<'PY'
+import os, socket, sys, time
+s = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_SEQPACKET, socket.BTPROTO_L2CAP)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.setblocking(False)
+sent = eagain = 0
+for i in range(400):
+    try:
+        s.send(b"x" * 600)
+        sent += 1
+    except BlockingIOError:
+        eagain += 1
+print("sent", sent, "eagain", eagain, "pid", os.getpid())
+time.sleep(0.5)
+s.close()
+PY
+}
+
+# jcheck TOOL FILE LABEL [jsoncheck options]: TOOL's -j output in FILE read
+# by a JSON parser and held against man/TOOL.8 and the run's truth (see
+# tests/vm/jsoncheck.py); the fields seen are kept for jcoverage.
+jcheck() {
+	_jtool=$1; shift
+	/usr/bin/python3 tests/vm/jsoncheck.py check "man/$_jtool.8" "$@" --seen "$T/seen.$_jtool"
+}
+
+# jcoverage TOOL [--unreachable KIND.FIELD=WHY ...]: every field TOOL's man
+# page documents was printed by one of this script's jcheck runs.
+jcoverage() {
+	_jtool=$1; shift
+	/usr/bin/python3 tests/vm/jsoncheck.py coverage "man/$_jtool.8" "$T/seen.$_jtool" "$@"
+}
+
 finish() {
 	kill $BTVIRT_PID 2>/dev/null
 	rm -rf "$T"

@@ -5,29 +5,6 @@ N=7; B=123
 
 bt_setup
 
-# Non-blocking L2CAP sender with a tiny send buffer: the emulated
-# controller has one ACL credit, so the buffer fills and send() fails with
-# EAGAIN.  Prints "sent S eagain E".
-eagain_sender() {
-	/usr/bin/python3 - "$ADDR1" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_SEQPACKET, socket.BTPROTO_L2CAP)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048)
-s.connect((sys.argv[1], 4113))
-s.setblocking(False)
-sent = eagain = 0
-for i in range(400):
-    try:
-        s.send(b"x" * 600)
-        sent += 1
-    except BlockingIOError:
-        eagain += 1
-print("sent", sent, "eagain", eagain)
-time.sleep(0.5)
-s.close()
-PY
-}
-
 for mode in fentry kprobe; do
 	export BTBPF_ATTACH=$mode
 

@@ -44,6 +44,8 @@ t_urb() {
 		_pacl=$TOOL_PID
 		start_bg dev "$URB" -D || return
 		_pdev=$TOOL_PID
+		start_tool json "$URB" -j -T || return
+		_pjson=$TOOL_PID
 	fi
 	_a0=$(tx_count $USB_HCI acl); _c0=$(tx_count $USB_HCI commands)
 	[ -n "$USB2_HCI" ] && _d0=$(tx_count $USB2_HCI commands)
@@ -58,6 +60,8 @@ t_urb() {
 		check_eq "$_m -t acl: exit status after SIGTERM" 0 $?
 		stop_pid $_pdev INT
 		check_eq "$_m -D: exit status after SIGINT" 0 $?
+		stop_pid $_pjson INT
+		check_eq "$_m -j -T: exit status after SIGINT" 0 $?
 	fi
 	check_detached "$_m"
 	check_grep "$_m: l2ping over the USB controller: 5 replies" '5 sent, 5 received' "$T/ping"
@@ -117,6 +121,16 @@ t_urb() {
 	check_eq "$_m -D: only USB controllers" "" \
 		"$(grep '^dev = ' "$T/dev.out" | grep -vE "^dev = ($USB_HCI|${USB2_HCI:-none}) ")"
 	check_clean "$_m -D" "$T/dev.out"
+
+	jcheck bturblat "$T/json.out" "$_m -j -T" --kind histogram \
+		--eq "ACL and CMD histograms hold the TX acl and commands deltas, in usecs" \
+		"[(h['type'], h['count'], h['hist']['total'], h['hist']['unit']) for h in rows['histogram'] if h['type'] in ('ACL', 'CMD')]" \
+		"[('CMD', $((_cmd + ${_cmd2:-0})), $((_cmd + ${_cmd2:-0})), 'usecs'), ('ACL', $_acl, $_acl, 'usecs')]" \
+		--eq "summary: sent == completed, nothing failed or lost, no errors" \
+		"[(s['sent'] == s['completed'], s['failed'], s['submit_errors'], s['in_flight'], s['untracked'], s['dropped'], s['replaced'], s['errors']) for s in rows['summary']]" \
+		"[(True, 0, 0, 0, 0, 0, 0, [])]" \
+		--eq "summary: sent as in the text output of the same run" \
+		"[s['sent'] for s in rows['summary']]" "[$(sfield sent "$T/all.out")]"
 }
 
 # Interval mode ends by itself after the count, with the summary.
@@ -139,6 +153,9 @@ t_errors() {
 	_p1=$TOOL_PID
 	start_bg urb2 "$URB" -t cmd || return
 	_p2=$TOOL_PID
+	start_tool urbj "$URB" -j -D -m || return
+	_pj=$TOOL_PID
+	hcitool -i $USB_HCI cmd 0x04 0x0001 > /dev/null	# one that completes
 	kill -STOP $_br
 	# hcitool waits for the command's event, which never comes
 	timeout 20 hcitool -i $USB_HCI cmd 0x04 0x0001 > /dev/null 2>&1 &
@@ -152,6 +169,18 @@ t_errors() {
 	{ kill $_hc; wait $_hc; } 2>/dev/null
 	stop_pid $_p2 INT
 	check_eq "$_m errors: one URB completed with an error" 1 "$(sfield failed "$T/urb2.out")"
+	stop_pid $_pj INT
+	check_eq "$_m errors -j: exit status" 0 $?
+	_st=$(sed -n "s/^completed with error: $USB_HCI CMD \(E[A-Z]*\) 1$/\1/p" "$T/urb2.out")
+	jcheck bturblat "$T/urbj.out" "$_m errors -j -D -m" --kind histogram \
+		--eq "the failed command: one error object, as in the text output" \
+		"[(s['failed'], s['errors']) for s in rows['summary']]" \
+		"[(1, [{'dev': '$USB_HCI', 'type': 'CMD', 'status': '$_st', 'count': 1}])]" \
+		--eq "$USB_HCI's CMD histogram (msecs) as the text -t cmd run's" \
+		"[(h['count'], h['hist']['unit']) for h in where('histogram', dev='$USB_HCI', type='CMD')]" \
+		"[($(hist_sum 'type = CMD' "$T/urb2.out"), 'msecs')]" \
+		--eq "that histogram is not empty (the command before the freeze)" \
+		"[h['count'] > 0 for h in where('histogram', dev='$USB_HCI', type='CMD')]" "[True]"
 	check_grep "$_m errors: named by status" "^completed with error: $USB_HCI CMD E[A-Z]+ 1$" "$T/urb2.out"
 	sed -n 's/^completed with error/# &/p' "$T/urb2.out"
 	check_eq "$_m errors: failed URB not in the histogram" \
@@ -241,3 +270,4 @@ t_interval fentry
 t_other_tools fentry
 BTBPF_ATTACH=kprobe t_urb kprobe
 t_errors fentry
+jcoverage bturblat

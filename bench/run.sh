@@ -26,7 +26,7 @@ BTBPF_VM_TIMEOUT=${BTBPF_VM_TIMEOUT:-1500} tests/vm/run.sh "$env_pass sh bench/g
 	exit 1
 }
 {
-	echo "$(date -u +%Y-%m-%d), $(uname -n): Debian 12 host, qemu TCG guest $(cat "${BTBPF_CACHE:-$HOME/.cache/btbpf-tools}"/*/kver 2>/dev/null | head -1), ${BTBPF_VM_SMP:-2} cores; $(($(date +%s) - start)) s"
+	echo "$(date -u +%Y-%m-%d), $(uname -n): Debian 12 host, qemu TCG guest $(cat "$(tests/vm/setup.sh)/kver"), ${BTBPF_VM_SMP:-2} cores; $(($(date +%s) - start)) s"
 	echo
 	bench/table.sh "$OUT/raw.txt"
 } > "$OUT/table.md"

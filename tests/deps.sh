@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool \
-	qemu-system-x86 busybox-static cpio kmod xz-utils procps man-db \
+	qemu-system-x86 busybox-static cpio kmod xz-utils zstd procps man-db \
 	bluez bluez-test-tools python3-minimal ca-certificates \
 	bpftrace > /dev/null
 # Packaging test (tests/pkg/build-deb.sh) and the completion test.

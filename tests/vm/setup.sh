@@ -11,14 +11,16 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${BTBPF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/btbpf-tools}
 mkdir -p "$CACHE"
 
-# Which kernel: the package the meta-package depends on (e.g.
-# linux-image-6.1.0-56-amd64).  BTBPF_KPKG overrides it.
-KPKG=${BTBPF_KPKG:-$(apt-cache depends linux-image-amd64 2>/dev/null |
-	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')}
-if [ -z "$KPKG" ]; then
-	echo "setup: cannot find the kernel package behind linux-image-amd64 (run apt-get update)" >&2
+# Which kernel: BTBPF_KPKG, a kernel package or a meta-package (default
+# linux-image-amd64); a meta-package stands for the kernel package it
+# depends on (e.g. linux-image-6.1.0-56-amd64).
+KPKG=${BTBPF_KPKG:-linux-image-amd64}
+if ! apt-cache show "$KPKG" > /dev/null 2>&1; then
+	echo "setup: no package $KPKG (a Debian kernel package; run apt-get update)" >&2
 	exit 1
 fi
+KPKG=$(apt-cache depends "$KPKG" 2>/dev/null |
+	awk -v p="$KPKG" '/Depends: linux-image-[0-9]/ { d = $2; exit } END { print d ? d : p }')
 KVER=${KPKG#linux-image-}
 GUEST="$CACHE/$KVER"
 
@@ -34,9 +36,15 @@ if [ ! -f "$GUEST/.ready" ]; then
 	# Decompressed vmlinux: qemu boots an ELF with a PVH note directly,
 	# which skips the in-guest decompression (~2 s per boot under TCG).
 	bz="$GUEST/root/boot/vmlinuz-$KVER"
+	# 6.1 compresses it with xz, 6.12 with zstd; both complain about the
+	# bytes after the stream, which do not matter.
 	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$bz" | head -1 | cut -d: -f1)
 	if [ -n "$off" ]; then
 		tail -c +$((off + 1)) "$bz" | xz -dcq 2>/dev/null > "$GUEST/vmlinux" || true
+	fi
+	off=$(LC_ALL=C grep -obUaP '\x28\xb5\x2f\xfd' "$bz" | head -1 | cut -d: -f1)
+	if [ -n "$off" ] && [ ! -s "$GUEST/vmlinux" ] && command -v zstd > /dev/null; then
+		tail -c +$((off + 1)) "$bz" | zstd -dcq 2>/dev/null > "$GUEST/vmlinux" || true
 	fi
 	if [ "$(head -c 4 "$GUEST/vmlinux" 2>/dev/null | od -An -c | tr -d ' ')" != '177ELF' ]; then
 		echo "setup: could not decompress vmlinux, booting vmlinuz (slower)" >&2

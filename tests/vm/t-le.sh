@@ -1,0 +1,92 @@
+# LE: an L2CAP credit-based channel (l2test -V le_public) over an LE link
+# between the two emulated controllers, hci1 advertising.  btsnoop-sock,
+# btwmem, btacklat and bthcicredits traced it together, and each must count
+# exactly the N sends of B bytes and the LE frames hci0 sent (hciconfig's
+# TX acl counter counts LE ACL frames too).  Both attach modes.  Sourced by
+# guest-test.sh (helpers in lib.sh).
+SNOOP=$BUILD/btsnoop-sock
+WMEM=$BUILD/btwmem
+ACK=$BUILD/btacklat
+CRED=$BUILD/bthcicredits
+N=6; B=150
+LE_PSM=128	# first dynamic LE PSM
+
+bt_setup
+for _i in 0 1; do
+	btmgmt --index $_i le on > "$T/btmgmt.log" 2>&1 ||
+		not_ok "btmgmt --index $_i le on: $(cat "$T/btmgmt.log")"
+done
+btmgmt --index 1 connectable on > "$T/btmgmt.log" 2>&1 &&
+btmgmt --index 1 advertising on >> "$T/btmgmt.log" 2>&1 &&
+	ok "hci1 advertises on LE" || not_ok "hci1 does not advertise: $(cat "$T/btmgmt.log")"
+
+# le_pair N BYTES: like l2test_pair, over LE; sets CLI_PID
+le_pair() {
+	l2test -r -i hci1 -V le_public -P $LE_PSM > "$T/l2srv.log" 2>&1 &
+	_srv=$!
+	sleep 0.5
+	l2test -s -i hci0 -V le_public -P $LE_PSM -N "$1" -b "$2" -g 1000 "$ADDR1" \
+		> "$T/l2cli.log" 2>&1 &
+	CLI_PID=$!
+	wait $CLI_PID
+	_rc=$?
+	for _i in $(seq 50); do
+		[ -z "$(pgrep -P $_srv)" ] && break
+		sleep 0.1
+	done
+	kill $_srv 2>/dev/null
+	wait $_srv 2>/dev/null
+	wait_idle hci0
+	return $_rc
+}
+
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
+	start_bg snoop "$SNOOP" -P l2cap -a || continue
+	_ps=$TOOL_PID
+	start_bg ack "$ACK" -C -d hci0 || continue
+	_pa=$TOOL_PID
+	start_bg cred "$CRED" -d hci0 || continue
+	_pc=$TOOL_PID
+	start_tool wmem "$WMEM" -j || continue
+	_pw=$TOOL_PID
+	_before=$(tx_acl hci0)
+	le_pair $N $B || not_ok "$mode: l2test over LE failed: $(cat "$T/l2cli.log")"
+	_n=$(( $(tx_acl hci0) - _before ))
+	check_grep "$mode: l2test connected over LE" "Connected to $ADDR1 \\(le_public" "$T/l2cli.log"
+	_h=$(sed -n 's/.*handle \([0-9]*\),.*/\1/p' "$T/l2cli.log" | head -1)
+	for _p in $_ps $_pa $_pc $_pw; do
+		stop_pid $_p INT
+		check_eq "$mode: exit status ($_p)" 0 $?
+	done
+	[ $_n -ge $N ] && ok "$mode: hciconfig counted $_n LE ACL frames for $N sends" ||
+		not_ok "$mode: hciconfig counted only $_n ACL frames"
+
+	check_eq "$mode btsnoop-sock: $N W lines of $B bytes from l2test to $ADDR1" $N \
+		"$(awk -v p=$CLI_PID -v b=$B -v a=$ADDR1 '$1 == p && $3 == "L2CAP" && $4 == "W" && $5 == b && $7 == a' "$T/snoop.out" | wc -l)"
+	check_eq "$mode btsnoop-sock: the server read $N*$B bytes" $((N * B)) \
+		"$(awk '$3 == "L2CAP" && $4 == "R" { s += $5 } END { print s + 0 }' "$T/snoop.out")"
+
+	jcheck btwmem "$T/wmem.out" "$mode btwmem -j over LE" --kind section \
+		--eq "L2CAP: $N sends, a histogram of $N" \
+		"[(s['sends'], s['wmem']['total']) for s in where('section', proto='L2CAP')]" "[($N, $N)]"
+
+	check_grep "$mode btacklat: -C names the LE link" \
+		"^dev = hci0 handle = $_h peer = $ADDR1 type = LE\$" "$T/ack.out"
+	check_eq "$mode btacklat: sent == acked == hciconfig's LE frames" "$_n $_n" \
+		"$(sfield sent "$T/ack.out") $(sfield acked "$T/ack.out")"
+	check_eq "$mode btacklat: histogram count == LE frames" $_n \
+		"$(awk '/ -> / { s += $5 } END { print s + 0 }' "$T/ack.out")"
+	for _f in overflow stale untracked unmatched skipped; do
+		check_eq "$mode btacklat: $_f" 0 "$(sfield "$_f" "$T/ack.out")"
+	done
+
+	# the emulator reports LE buffers of its own (le_pkts 1): the le row
+	# carries the traffic, the acl row none
+	check_eq "$mode bthcicredits: le SENT and ACKED == LE frames" "$_n $_n" \
+		"$(awk '$1 == "hci0" && $2 == "le" { s += $8; a += $9 } END { print s + 0, a + 0 }' "$T/cred.out")"
+	check_eq "$mode bthcicredits: acl SENT none" 0 \
+		"$(awk '$1 == "hci0" && $2 == "acl" { s += $8 } END { print s + 0 }' "$T/cred.out")"
+	check_detached "$mode"
+done
+unset BTBPF_ATTACH

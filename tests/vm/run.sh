@@ -13,8 +13,8 @@ GUEST=$("$HERE/setup.sh")
 JOB=$(mktemp -d "${TMPDIR:-/tmp}/btbpf-job.XXXXXX")
 trap 'rm -rf "$JOB"' EXIT INT TERM
 # The guest starts with an empty environment: pass the test knobs on
-# (FAULT_*, e.g. FAULT_PARTS=2 for one part of t-faults.sh).
-env | grep -E '^FAULT_[A-Z_]*=' | sed "s/'/'\\\\''/g; s/^\([^=]*\)=\(.*\)\$/export \1='\2'/" > "$JOB/cmd" || true
+# (FAULT_*, e.g. FAULT_PARTS=2 for one part of t-faults.sh; BTBPF_BLUEZ_*).
+env | grep -E '^(FAULT|BTBPF_BLUEZ)_[A-Z_]*=' | sed "s/'/'\\\\''/g; s/^\([^=]*\)=\(.*\)\$/export \1='\2'/" > "$JOB/cmd" || true
 printf '%s\n' "$*" >> "$JOB/cmd"
 {
 	printf 'GUEST_MODULES=%s\n' "'$GUEST/root/lib/modules'"

@@ -104,3 +104,9 @@ for mode in fentry kprobe; do
 done
 unset BTBPF_ATTACH
 check_cmd "default attach prints fentry" sh -c "timeout -s INT 20 $ACK 1 1 | grep -q '^Tracing.*fentry'"
+# Which branch ran: the kernel's own tx queue hooks (6.15+) or our FIFO
+# stamped at hci_send_frame (older kernels).
+_kv=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
+if [ "$_kv" -ge 6015 ]; then _want=hci_conn_tx_queue; else _want=hci_send_frame; fi
+check_cmd "branch on $(uname -r): packets stamped at $_want" \
+	sh -c "timeout -s INT 20 $ACK 1 1 | grep -q '^Tracing Bluetooth packet ack latency ($_want, '"

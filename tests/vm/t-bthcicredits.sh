@@ -106,3 +106,6 @@ check_grep "interval 0: names the problem" "invalid interval: '0'" "$T/e3.err"
 "$CRED" 1 2 3 > /dev/null 2>&1; rc=$?
 check_eq "three positional arguments: exit 64" 64 $rc
 check_detached "after the error cases"
+# Which branch ran: SCO credits are debited only where the kernel has
+# HCI_SCO_FLOWCTL (6.15+, and some stable backports); -v names its bit.
+echo "# $(uname -r): $("$CRED" -v 1 1 2>&1 | grep -m1 'HCI_SCO_FLOWCTL' || echo 'HCI_SCO_FLOWCTL: not named by -v')"

@@ -76,7 +76,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check vmtest test install uninstall clean check-asan pkgtest
+.PHONY: all check vmtest vmtest-bluez test install uninstall clean check-asan pkgtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -137,6 +137,11 @@ vmtest: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
 	$(Q)tests/vm/run-tests.sh
 
 test: check vmtest
+
+# BlueZ's testers traced, all five (make vmtest runs l2cap, sco and iso:
+# rfcomm- and mgmt-tester take minutes each under TCG).
+vmtest-bluez: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
+	$(Q)BTBPF_BLUEZ_TESTERS="l2cap sco iso rfcomm mgmt" tests/vm/run-tests.sh tests/vm/t-bluez.sh
 
 # Benchmarks against bpftrace equivalents (bench/), in the guest; not in test.
 .PHONY: bench

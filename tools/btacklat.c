@@ -57,16 +57,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* hci_conn->type, include/net/bluetooth/hci.h (0x82 was ISO_LINK until
- * 6.16, CIS_LINK since 6.17) */
+/* hci_conn->type (bt.h); 0x82 reads "ISO": ISO_LINK before 6.17 */
 static const char *link_name(__u8 type)
 {
 	switch (type) {
-	case 0x01: return "ACL";
-	case 0x80: return "LE";
-	case 0x82: return "ISO";
-	case 0x83: return "BIS";
-	case 0x84: return "PA";
+	case ACL_LINK: return "ACL";
+	case LE_LINK: return "LE";
+	case CIS_LINK: return "ISO";
+	case BIS_LINK: return "BIS";
+	case PA_LINK: return "PA";
 	default: return "?";
 	}
 }

@@ -22,7 +22,7 @@
 
 static struct env {
 	__u32 pid;
-	unsigned int protos;	/* bit per enum bt_proto; 0 = all */
+	unsigned int protos;	/* bit per BTPROTO_*; 0 = all */
 	bool failed;
 	bool count;
 	bool addr;
@@ -31,9 +31,9 @@ static struct env {
 	long duration;
 } env;
 
-static const char *const proto_names[BT_PROTO_MAX] = {
-	[BT_L2CAP] = "L2CAP", [BT_HCI] = "HCI", [BT_SCO] = "SCO",
-	[BT_RFCOMM] = "RFCOMM", [BT_ISO] = "ISO",
+static const char *const proto_names[BTPROTO_MAX] = {
+	[BTPROTO_L2CAP] = "L2CAP", [BTPROTO_HCI] = "HCI", [BTPROTO_SCO] = "SCO",
+	[BTPROTO_RFCOMM] = "RFCOMM", [BTPROTO_ISO] = "ISO",
 };
 
 const char argp_program_doc[] =
@@ -73,10 +73,10 @@ static void parse_protos(struct argp_state *state, char *arg)
 	int i;
 
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < BT_PROTO_MAX; i++)
+		for (i = 0; i < BTPROTO_MAX; i++)
 			if (proto_names[i] && !strcasecmp(tok, proto_names[i]))
 				break;
-		if (i == BT_PROTO_MAX)
+		if (i == BTPROTO_MAX)
 			argp_error(state, "unknown protocol: '%s' (expected l2cap, sco, hci, rfcomm, iso)", tok);
 		env.protos |= 1u << i;
 	}
@@ -159,9 +159,9 @@ static const char *comm_label(const struct sock_event *e, char *buf, size_t len)
 
 static void chan_text(const struct sock_event *e, char *buf, size_t len)
 {
-	if (e->proto == BT_L2CAP && (e->flags & EV_HAS_PEER))
+	if (e->proto == BTPROTO_L2CAP && (e->flags & EV_HAS_PEER))
 		snprintf(buf, len, "psm=0x%04x cid=0x%04x", e->psm, e->cid);
-	else if (e->proto == BT_RFCOMM && (e->flags & EV_HAS_PEER))
+	else if (e->proto == BTPROTO_RFCOMM && (e->flags & EV_HAS_PEER))
 		snprintf(buf, len, "ch=%u", e->cid);
 	else
 		snprintf(buf, len, "-");
@@ -221,9 +221,9 @@ static void print_event_json(const struct sock_event *e)
 		printf(",\"dev\":\"%s\"", hci__name(e->dev, buf));
 	if (e->flags & EV_HAS_HANDLE)
 		printf(",\"handle\":%u", e->handle);
-	if (e->proto == BT_L2CAP && (e->flags & EV_HAS_PEER))
+	if (e->proto == BTPROTO_L2CAP && (e->flags & EV_HAS_PEER))
 		printf(",\"psm\":%u,\"cid\":%u", e->psm, e->cid);
-	if (e->proto == BT_RFCOMM && (e->flags & EV_HAS_PEER))
+	if (e->proto == BTPROTO_RFCOMM && (e->flags & EV_HAS_PEER))
 		printf(",\"channel\":%u", e->cid);
 	printf("}\n");
 }
@@ -232,7 +232,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct sock_event *e = data;
 
-	if (size < sizeof(*e) || e->proto >= BT_PROTO_MAX || !proto_names[e->proto])
+	if (size < sizeof(*e) || e->proto >= BTPROTO_MAX || !proto_names[e->proto])
 		return 0;
 	if (common_env.json)
 		print_event_json(e);
@@ -413,16 +413,16 @@ int main(int argc, char **argv)
 	obj->rodata->targ_count = env.count;
 
 	struct probe probes[] = {
-		PROBE(l2cap_sock_sendmsg, BT_L2CAP),
-		PROBE(l2cap_sock_recvmsg, BT_L2CAP),
-		PROBE(sco_sock_sendmsg, BT_SCO),
-		PROBE(sco_sock_recvmsg, BT_SCO),
-		PROBE(hci_sock_sendmsg, BT_HCI),
-		PROBE(hci_sock_recvmsg, BT_HCI),
-		PROBE(rfcomm_sock_sendmsg, BT_RFCOMM),
-		PROBE(rfcomm_sock_recvmsg, BT_RFCOMM),
-		PROBE(iso_sock_sendmsg, BT_ISO),
-		PROBE(iso_sock_recvmsg, BT_ISO),
+		PROBE(l2cap_sock_sendmsg, BTPROTO_L2CAP),
+		PROBE(l2cap_sock_recvmsg, BTPROTO_L2CAP),
+		PROBE(sco_sock_sendmsg, BTPROTO_SCO),
+		PROBE(sco_sock_recvmsg, BTPROTO_SCO),
+		PROBE(hci_sock_sendmsg, BTPROTO_HCI),
+		PROBE(hci_sock_recvmsg, BTPROTO_HCI),
+		PROBE(rfcomm_sock_sendmsg, BTPROTO_RFCOMM),
+		PROBE(rfcomm_sock_recvmsg, BTPROTO_RFCOMM),
+		PROBE(iso_sock_sendmsg, BTPROTO_ISO),
+		PROBE(iso_sock_recvmsg, BTPROTO_ISO),
 	};
 	n = sizeof(probes) / sizeof(probes[0]);
 	/* A protocol asked for by name must be traceable; the others are

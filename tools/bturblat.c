@@ -59,17 +59,17 @@ static const struct argp_option opts[] = {
 static const char *type_name(__u8 type)
 {
 	switch (type) {
-	case PKT_CMD: return "CMD";
-	case PKT_ACL: return "ACL";
-	case PKT_SCO: return "SCO";
-	case PKT_ISO: return "ISO";
+	case HCI_COMMAND_PKT: return "CMD";
+	case HCI_ACLDATA_PKT: return "ACL";
+	case HCI_SCODATA_PKT: return "SCO";
+	case HCI_ISODATA_PKT: return "ISO";
 	default: return "?";
 	}
 }
 
 static int parse_type(struct argp_state *state, const char *arg)
 {
-	static const __u8 types[] = { PKT_CMD, PKT_ACL, PKT_SCO, PKT_ISO };
+	static const __u8 types[] = { HCI_COMMAND_PKT, HCI_ACLDATA_PKT, HCI_SCODATA_PKT, HCI_ISODATA_PKT };
 	size_t i;
 
 	for (i = 0; i < sizeof(types); i++)

@@ -201,8 +201,8 @@ static __always_inline bool sco_flowctl(struct hci_dev___credits *h)
 }
 
 /* All pools of one controller, right after `hook` ran.  A BPF subprogram,
- * not inlined: twelve programs call it, and inlined it made the object (and
- * so the binary that embeds it) 320 KB instead of 50. */
+ * not inlined: twelve programs call it, and inlined it would make the
+ * object (and so the binary that embeds it) six times as large. */
 static __noinline int sample(struct hci_dev *hdev, __u8 hook)
 {
 	struct hci_dev___credits *h = (void *)hdev;

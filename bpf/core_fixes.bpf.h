@@ -60,7 +60,9 @@ static __always_inline bool conn_txq_inflight(void *conn, __u32 *inflight)
 /* The remote address of a Bluetooth socket, from its protocol's own socket
  * data (each pinfo begins with struct sock): L2CAP keeps it in the channel,
  * SCO, ISO and RFCOMM in the pinfo (5.13 .. 7.1).  False when the socket
- * has none (HCI, an L2CAP socket without a channel). */
+ * has none (HCI, an L2CAP socket without a channel).  struct rfcomm_pinfo
+ * is in rfcomm.ko's BTF, there only while the module is loaded: without
+ * the type test, a caller whose proto is not a constant would not load. */
 static __always_inline bool sock_peer(struct sock *sk, __u8 proto, __u8 peer[6])
 {
 	struct l2cap_chan *chan;
@@ -79,6 +81,8 @@ static __always_inline bool sock_peer(struct sock *sk, __u8 proto, __u8 peer[6])
 		bpf_core_read(peer, 6, &((struct iso_pinfo *)sk)->dst);
 		return true;
 	case BTPROTO_RFCOMM:
+		if (!bpf_core_type_exists(struct rfcomm_pinfo))
+			return false;
 		bpf_core_read(peer, 6, &((struct rfcomm_pinfo *)sk)->dst);
 		return true;
 	}

@@ -17,7 +17,7 @@
 #endif
 /* Wake the reader only once this much is waiting (it also polls every
  * 100 ms): one wake-up per event costs the sender a wake-up and the reader
- * a poll round per line, which is what made the ring overflow. */
+ * a poll round per line, and a reader that slow lets the ring overflow. */
 #define RINGBUF_WAKEUP_BYTES (RINGBUF_BYTES / 16)
 
 /* The ring has no loss notification, so every failed reserve is counted

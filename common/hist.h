@@ -3,6 +3,7 @@
 #ifndef BTBPF_HIST_H
 #define BTBPF_HIST_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
 
@@ -22,5 +23,11 @@ void hist__json_linear(FILE *f, const __u64 *slots, int nslots, long base, long 
 		       const char *unit);
 
 __u64 hist__total(const __u64 *slots, int nslots);
+
+/* One interval of a histogram tool on stdout: in text, a blank line and,
+ * with -T, the time; then print_row for each of the n rows (row_sz bytes
+ * each, in order). */
+void hist__print_rows(const void *rows, int n, size_t row_sz,
+		      void (*print_row)(const void *row));
 
 #endif

@@ -79,11 +79,6 @@ struct hci_conn___ack {
 	struct hci_dev___ack *hdev;
 } __pai;
 
-static __always_inline bool dev_wanted(__u16 dev)
-{
-	return targ_dev < 0 || targ_dev == dev;
-}
-
 static __always_inline struct ack_ring *ring_get(struct ring_key *k, bool create)
 {
 	if (!create)
@@ -189,7 +184,7 @@ static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_b
 	if (pkt_type != HCI_ACLDATA_PKT && pkt_type != HCI_ISODATA_PKT)
 		return 0;
 	k.dev = BPF_CORE_READ(hdev, id);
-	if (!dev_wanted(k.dev) || BPF_CORE_READ(skb, len) < 2)
+	if (!dev_wanted(targ_dev, k.dev) || BPF_CORE_READ(skb, len) < 2)
 		return 0;
 	/* At entry data points at the ACL/ISO header (hci_vhci pushes its
 	 * H4 byte later, inside the driver): handle = low 12 bits. */
@@ -260,7 +255,7 @@ static __always_inline int on_num_comp(struct hci_dev___ack *hdev, void *data,
 	__u8 num;
 
 	c.dev = BPF_CORE_READ(hdev, id);
-	if (!dev_wanted(c.dev) || bpf_probe_read_kernel(&num, 1, data))
+	if (!dev_wanted(targ_dev, c.dev) || bpf_probe_read_kernel(&num, 1, data))
 		return 0;
 	/* the kernel drops an event shorter than its handle list: so do we */
 	if (BPF_CORE_READ(skb, len) < (unsigned int)num * 4)
@@ -284,7 +279,7 @@ static __always_inline bool conn_key(struct hci_conn___ack *conn, struct ring_ke
 		return false;
 	k->dev = BPF_CORE_READ(conn, hdev, id);
 	k->handle = BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK;
-	return dev_wanted(k->dev);
+	return dev_wanted(targ_dev, k->dev);
 }
 
 static __always_inline int on_tx_queue(struct hci_conn___ack *conn)

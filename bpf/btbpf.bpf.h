@@ -94,6 +94,18 @@ static __always_inline __u64 __log2_slot(__u64 v, __u64 nslots)
 #define log2_hist_add(slots, nslots, v)						\
 	__sync_fetch_and_add(&(slots)[log2_slot(v, nslots)], 1)
 
+/* -d hciN: targ is the wanted hdev->id, -1 for every controller. */
+static __always_inline bool dev_wanted(int targ, __u16 dev)
+{
+	return targ < 0 || targ == dev;
+}
+
+/* -p PID: targ is the wanted tgid, 0 for every process. */
+static __always_inline bool tgid_wanted(__u32 targ, __u64 pid_tgid)
+{
+	return !targ || (pid_tgid >> 32) == targ;
+}
+
 static __always_inline bool current_is_kthread(void)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();

@@ -31,14 +31,14 @@ struct work_struct___credits {
 
 /*
  * Local flavour of struct hci_dev with the credit fields.  acl/sco/le_cnt
- * and *_pkts are unsigned int in 5.13, 6.1 and 7.1; iso_cnt/iso_pkts came
- * with ISO in 6.0 (absent in 5.17-rc5), hence bpf_core_field_exists.
- * dev_flags is a bitmap of unsigned long in every version.
+ * and *_pkts are unsigned int in 5.13, 6.1 and 7.1 (iso_cnt and iso_pkts,
+ * 6.0+, are read through core_fixes.bpf.h).  dev_flags is a bitmap of
+ * unsigned long in every version.
  */
 struct hci_dev___credits {
 	__u16 id;
-	unsigned int acl_cnt, sco_cnt, le_cnt, iso_cnt;
-	unsigned int acl_pkts, sco_pkts, le_pkts, iso_pkts;
+	unsigned int acl_cnt, sco_cnt, le_cnt;
+	unsigned int acl_pkts, sco_pkts, le_pkts;
 	unsigned long dev_flags[1];
 	struct work_struct___credits tx_work;
 } __pai;
@@ -207,12 +207,13 @@ static __noinline int sample(struct hci_dev *hdev, __u8 hook)
 {
 	struct hci_dev___credits *h = (void *)hdev;
 	__u64 now = bpf_ktime_get_ns();
+	__u32 iso_cnt, iso_pkts;
 	__u16 dev;
 
 	if (!h)
 		return 0;
 	dev = BPF_CORE_READ(h, id);
-	if (targ_dev >= 0 && dev != targ_dev)
+	if (!dev_wanted(targ_dev, dev))
 		return 0;
 	sample_one(dev, CT_ACL, BPF_CORE_READ(h, acl_cnt), BPF_CORE_READ(h, acl_pkts), 0,
 		   hook, now);
@@ -220,9 +221,8 @@ static __noinline int sample(struct hci_dev *hdev, __u8 hook)
 		   hook, now);
 	sample_one(dev, CT_SCO, BPF_CORE_READ(h, sco_cnt), BPF_CORE_READ(h, sco_pkts),
 		   sco_flowctl(h) ? CS_SCO_FLOWCTL : 0, hook, now);
-	if (bpf_core_field_exists(h->iso_cnt))
-		sample_one(dev, CT_ISO, BPF_CORE_READ(h, iso_cnt), BPF_CORE_READ(h, iso_pkts),
-			   0, hook, now);
+	if (hdev_iso_credits(h, &iso_cnt, &iso_pkts))
+		sample_one(dev, CT_ISO, iso_cnt, iso_pkts, 0, hook, now);
 	return 0;
 }
 
@@ -299,7 +299,7 @@ static __always_inline int count_frame(struct hci_dev___credits *h,
 	if (!h || !skb)
 		return 0;
 	key.dev = BPF_CORE_READ(h, id);
-	if (targ_dev >= 0 && key.dev != targ_dev)
+	if (!dev_wanted(targ_dev, key.dev))
 		return 0;
 	pkt_type = skb_pkt_type(skb);
 	if (pkt_type == HCI_ACLDATA_PKT)

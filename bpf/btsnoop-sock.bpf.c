@@ -45,7 +45,7 @@ static __always_inline int on_entry(struct socket *sock, __u64 len)
 	__u32 tid = (__u32)id;
 	struct start s = {};
 
-	if (targ_tgid && (id >> 32) != targ_tgid)
+	if (!tgid_wanted(targ_tgid, id))
 		return 0;
 	s.ts = bpf_ktime_get_ns();
 	s.sock = sock;

@@ -68,7 +68,7 @@ struct urb___urb {
 
 static __always_inline bool wanted(__u16 dev, __u8 type)
 {
-	return (targ_dev < 0 || targ_dev == dev) && (targ_type < 0 || targ_type == type);
+	return dev_wanted(targ_dev, dev) && (targ_type < 0 || targ_type == type);
 }
 
 /*

@@ -63,7 +63,7 @@ struct {
 
 static __always_inline bool pid_wanted(void)
 {
-	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+	return tgid_wanted(targ_tgid, bpf_get_current_pid_tgid());
 }
 
 /* sk_wmem_alloc starts at 1 (a bias held by the socket itself) and counts

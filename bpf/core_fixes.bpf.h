@@ -57,6 +57,23 @@ static __always_inline bool conn_txq_inflight(void *conn, __u32 *inflight)
 	return true;
 }
 
+/* ISO credits of a controller, hci_dev->iso_cnt and ->iso_pkts: since 6.0
+ * (with ISO sockets), absent in 5.17.  False before. */
+struct hci_dev___iso {
+	unsigned int iso_cnt, iso_pkts;
+} __pai;
+
+static __always_inline bool hdev_iso_credits(void *hdev, __u32 *cnt, __u32 *pkts)
+{
+	struct hci_dev___iso *h = hdev;
+
+	if (!bpf_core_field_exists(h->iso_cnt))
+		return false;
+	*cnt = BPF_CORE_READ(h, iso_cnt);
+	*pkts = BPF_CORE_READ(h, iso_pkts);
+	return true;
+}
+
 /* The remote address of a Bluetooth socket, from its protocol's own socket
  * data (each pinfo begins with struct sock): L2CAP keeps it in the channel,
  * SCO, ISO and RFCOMM in the pinfo (5.13 .. 7.1).  False when the socket

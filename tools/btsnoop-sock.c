@@ -34,10 +34,8 @@ static struct env {
 	long duration;
 } env;
 
-static const char *const proto_names[BTPROTO_MAX] = {
-	[BTPROTO_L2CAP] = "L2CAP", [BTPROTO_HCI] = "HCI", [BTPROTO_SCO] = "SCO",
-	[BTPROTO_RFCOMM] = "RFCOMM", [BTPROTO_ISO] = "ISO",
-};
+/* indexed by BTPROTO_*, NULL where unnamed (common/names.c) */
+static const char *const *const proto_names = bt_proto_names;
 
 const char argp_program_doc[] =
 "Trace sendmsg/recvmsg on Bluetooth sockets (L2CAP, SCO, HCI, RFCOMM, ISO).\n"

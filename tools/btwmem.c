@@ -99,12 +99,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static const char *proto_name(int proto)
 {
-	switch (proto) {
-	case BTPROTO_L2CAP: return "L2CAP";
-	case BTPROTO_SCO: return "SCO";
-	case BTPROTO_ISO: return "ISO";
-	}
-	return "?";
+	return bt__proto_name(proto);
 }
 
 /* ---- collecting one interval ---- */

@@ -114,9 +114,8 @@ static __always_inline void count_call(__u32 pid, __u8 proto, __u8 dir, __s64 re
 		counter_add(&count_overflow, 1);
 		return;
 	}
-	__sync_fetch_and_add(&val->calls, 1);
-	if (ret > 0)
-		__sync_fetch_and_add(&val->bytes, ret);
+	counter_add(&val->calls, 1);
+	counter_add(&val->bytes, ret > 0 ? ret : 0);
 }
 
 static __always_inline int on_exit(__u8 proto, __u8 dir, __s64 ret)

@@ -123,9 +123,9 @@ static __always_inline void add_slot(struct wmem_val *v, __u64 wmem, __u32 sndbu
 		 * test the undivided value, leaving the index unbounded */
 		asm volatile("" : "+r"(slot));
 		if (slot < PCT_SLOTS)
-			__sync_fetch_and_add(&v->slots[slot], 1);
+			counter_add(&v->slots[slot], 1);
 		else
-			__sync_fetch_and_add(&v->over, 1);
+			counter_add(&v->over, 1);
 		return;
 	}
 	log2_hist_add(v->slots, WMEM_SLOTS, wmem);
@@ -134,7 +134,7 @@ static __always_inline void add_slot(struct wmem_val *v, __u64 wmem, __u32 sndbu
 static __always_inline void add_sample(struct wmem_val *v, __u64 wmem, __u32 sndbuf)
 {
 	add_slot(v, wmem, sndbuf);
-	__sync_fetch_and_add(&v->samples, 1);
+	counter_add(&v->samples, 1);
 	/* min/max without atomics: a lost race only misses one extreme
 	 * among concurrent senders of the same key */
 	if (wmem > v->wmem_max)
@@ -250,15 +250,15 @@ static __always_inline int alloc_exit(void *skb)
 	if (!v)
 		goto out;
 	note_sender(v);
-	__sync_fetch_and_add(&v->allocs, 1);
+	counter_add(&v->allocs, 1);
 	if (!skb) {
 		/* errcode points into the caller's frame, still live here */
 		bpf_probe_read_kernel(&err, sizeof(err), s->errcode);
 		if (err == -EAGAIN)
-			__sync_fetch_and_add(&v->eagain, 1);
+			counter_add(&v->eagain, 1);
 	}
 	if (s->waits) {
-		__sync_fetch_and_add(&v->blocked, 1);
+		counter_add(&v->blocked, 1);
 		log2_hist_add(v->wait_slots, WAIT_SLOTS, (bpf_ktime_get_ns() - s->ts) / 1000);
 	}
 out:

@@ -131,8 +131,9 @@ void hist__json_linear(FILE *f, const __u64 *slots, int nslots, long base, long 
 }
 
 void hist__print_rows(const void *rows, int n, size_t row_sz,
-		      void (*print_row)(const void *row))
+		      void (*print_row)(const void *row, const char *unit))
 {
+	const char *unit = hist_env.millis ? "msecs" : "usecs";
 	char ts[16];
 	int i;
 
@@ -142,5 +143,5 @@ void hist__print_rows(const void *rows, int n, size_t row_sz,
 			printf("%s\n", trace__time_now(ts));
 	}
 	for (i = 0; i < n; i++)
-		print_row((const char *)rows + (size_t)i * row_sz);
+		print_row((const char *)rows + (size_t)i * row_sz, unit);
 }

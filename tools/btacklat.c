@@ -121,10 +121,9 @@ static void print_row_json(const struct row *r, const char *unit)
 	printf("}\n");
 }
 
-static void print_row(const void *row)
+static void print_row(const void *row, const char *unit)
 {
 	const struct row *r = row;
-	const char *unit = hist_env.millis ? "msecs" : "usecs";
 
 	/* a connection that only left unacked stamps has no histogram */
 	if (!hist__total(r->val.slots, ACK_SLOTS) && !r->val.unacked)
@@ -135,15 +134,12 @@ static void print_row(const void *row)
 		print_row_text(r, unit);
 }
 
-/* Takes every histogram out of the map, so each interval starts at zero. */
 static bool print_hists(void *ctx, bool final)
 {
 	struct btacklat_bpf *obj = ctx;
 	static struct row rows[ACK_MAX_HISTS];
-	int n = map__drain_rows(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS);
 
-	qsort(rows, n, sizeof(rows[0]), row_cmp);
-	hist__print_rows(rows, n, sizeof(rows[0]), print_row);
+	hist__print_map(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS, row_cmp, print_row);
 	return true;
 }
 

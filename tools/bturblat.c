@@ -198,25 +198,20 @@ static void print_row_json(const struct row *r, const char *unit)
 	printf("}\n");
 }
 
-static void print_row(const void *row)
+static void print_row(const void *row, const char *unit)
 {
-	const char *unit = hist_env.millis ? "msecs" : "usecs";
-
 	if (common_env.json)
 		print_row_json(row, unit);
 	else
 		print_row_text(row, unit);
 }
 
-/* Takes every histogram out of the map, so each interval starts at zero. */
 static bool print_hists(void *ctx, bool final)
 {
 	struct bturblat_bpf *obj = ctx;
 	static struct row rows[URB_MAX_HISTS];
-	int n = map__drain_rows(bpf_map__fd(obj->maps.hists), rows, URB_MAX_HISTS);
 
-	qsort(rows, n, sizeof(rows[0]), row_cmp);
-	hist__print_rows(rows, n, sizeof(rows[0]), print_row);
+	hist__print_map(bpf_map__fd(obj->maps.hists), rows, URB_MAX_HISTS, row_cmp, print_row);
 	return true;
 }
 

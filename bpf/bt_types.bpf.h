@@ -11,9 +11,9 @@
  * missing members do not matter.
  *
  * Checked against: Debian 6.1.192 (module BTF of bluetooth.ko and rfcomm.ko,
- * dumped with bpftool) and the 7.1 sources (see shared/notes/probe-map.md).
- * Fields that differ between kernels use ___flavour structs in the tool
- * that needs them and are guarded with bpf_core_field_exists().
+ * dumped with bpftool) and the 7.1 sources.  Fields that differ between
+ * kernels are read through core_fixes.bpf.h, which names the kernel
+ * version of each difference.
  */
 #ifndef BT_TYPES_BPF_H
 #define BT_TYPES_BPF_H
@@ -77,6 +77,15 @@ typedef struct {
 
 struct hci_dev {
 	__u16 id;
+} __pai;
+
+/* skb->cb is char[48] in every version; skb->dev shares an anonymous
+ * union with dev_scratch (libbpf finds it by name). */
+struct sk_buff {
+	unsigned int len;
+	unsigned char *data;
+	void *dev;
+	char cb[48];
 } __pai;
 
 struct hci_conn {

@@ -28,16 +28,6 @@
 #include "btbpf.bpf.h"
 #include "btacklat.h"
 
-#define HCI_ACLDATA_PKT	0x02	/* include/net/bluetooth/hci.h, all versions */
-#define HCI_ISODATA_PKT	0x05
-
-/* hci_conn->type values (hci.h).  0x82 is ISO_LINK up to 6.16 and CIS_LINK
- * from 6.17, which added BIS_LINK 0x83 and PA_LINK 0x84. */
-#define ACL_LINK	0x01
-#define LE_LINK		0x80
-#define ISO_FIRST_LINK	0x82
-#define ISO_LAST_LINK	0x84
-
 const volatile int targ_dev = -1;	/* hdev->id, -1: every controller */
 const volatile bool targ_per_conn = false;	/* -C */
 const volatile bool targ_ms = false;	/* -m */
@@ -50,14 +40,14 @@ const struct hist_val zero_hist = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, ACK_MAX_RINGS);
 	__type(key, struct ring_key);
 	__type(value, struct ack_ring);
 } rings SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, ACK_MAX_HISTS);
 	__type(key, struct hist_key);
 	__type(value, struct hist_val);
 } hists SEC(".maps");
@@ -89,46 +79,11 @@ struct hci_conn___ack {
 	struct hci_dev___ack *hdev;
 } __pai;
 
-/* 6.15+ (commit 134f4b39df7b): the kernel's own queue of sent packets.
- * In flight = queued clones + counted-only "extra" entries. */
-struct sk_buff_head___ack {
-	__u32 qlen;
-} __pai;
-
-struct tx_queue___ack {
-	struct sk_buff_head___ack queue;
-	unsigned int extra;
-} __pai;
-
-struct hci_conn___txq {
-	struct tx_queue___ack tx_q;
-} __pai;
-
-struct sk_buff___ack {
-	unsigned int len;
-	unsigned char *data;
-	char cb[48];		/* struct bt_skb_cb; pkt_type is its first byte (6.1, 7.1) */
-} __pai;
-
-static __always_inline bool dev_wanted(__u16 dev)
-{
-	return targ_dev < 0 || targ_dev == dev;
-}
-
-static __always_inline void stat_add(__u64 *c, __u64 n)
-{
-	if (n)
-		__sync_fetch_and_add(c, n);
-}
-
 static __always_inline struct ack_ring *ring_get(struct ring_key *k, bool create)
 {
-	struct ack_ring *r = bpf_map_lookup_elem(&rings, k);
-
-	if (r || !create)
-		return r;
-	bpf_map_update_elem(&rings, k, &zero_ring, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&rings, k);
+	if (!create)
+		return bpf_map_lookup_elem(&rings, k);
+	return map_lookup_or_init(&rings, k, &zero_ring);
 }
 
 static __always_inline void ring_push(struct ring_key *k)
@@ -136,22 +91,21 @@ static __always_inline void ring_push(struct ring_key *k)
 	struct ack_ring *r = ring_get(k, true);
 
 	if (!r) {		/* rings map full: the completion will be untracked */
-		stat_add(&stats.overflow, 1);
+		counter_add(&stats.overflow, 1);
 		return;
 	}
 	if (r->head - r->tail >= ACK_RING) {
 		r->tail++;	/* drop the oldest; its completion becomes untracked */
-		stat_add(&stats.overflow, 1);
+		counter_add(&stats.overflow, 1);
 	}
 	r->ts[r->head & ACK_RING_MASK] = bpf_ktime_get_ns();
 	r->head++;
-	stat_add(&stats.sent, 1);
+	counter_add(&stats.sent, 1);
 }
 
 static __always_inline struct hist_val *hist_get(struct ring_key *k, struct hci_conn___ack *conn)
 {
 	struct hist_key hk = {};
-	struct hist_val *h;
 
 	if (targ_per_conn) {
 		hk.dev = k->dev;
@@ -159,25 +113,12 @@ static __always_inline struct hist_val *hist_get(struct ring_key *k, struct hci_
 		BPF_CORE_READ_INTO(&hk.peer, conn, dst);
 		hk.type = BPF_CORE_READ(conn, type);
 	}
-	h = bpf_map_lookup_elem(&hists, &hk);
-	if (h)
-		return h;
-	bpf_map_update_elem(&hists, &hk, &zero_hist, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&hists, &hk);
+	return map_lookup_or_init(&hists, &hk, &zero_hist);
 }
 
 static __always_inline void hist_add(struct hist_val *h, __u64 delta_ns)
 {
-	__u64 v = targ_ms ? delta_ns / 1000000 : delta_ns / 1000;
-	__u64 slot = log2_u64(v);
-
-	if (slot >= ACK_SLOTS)
-		slot = ACK_SLOTS - 1;
-	/* a no-op after the clamp, but clang checks a zero-extended copy and
-	 * indexes with the original: the barrier keeps the mask, and the
-	 * mask keeps the verifier sure of the bound */
-	asm volatile("" : "+r"(slot));
-	__sync_fetch_and_add(&h->slots[slot & (ACK_SLOTS - 1)], 1);
+	log2_hist_add(h->slots, ACK_SLOTS, targ_ms ? delta_ns / 1000000 : delta_ns / 1000);
 }
 
 struct pop_ctx {
@@ -209,14 +150,14 @@ static __always_inline void ring_complete(struct ring_key *k, struct hci_conn___
 	struct pop_ctx c = {};
 
 	if (r && occ > inflight) {
-		stat_add(&stats.stale, occ - inflight);
+		counter_add(&stats.stale, occ - inflight);
 		r->tail += occ - inflight;
 		occ = inflight;
 	}
 	untracked = inflight - occ < count ? inflight - occ : count;
 	n = count - untracked < occ ? count - untracked : occ;
-	stat_add(&stats.untracked, untracked);
-	stat_add(&stats.unmatched, count - untracked - n);
+	counter_add(&stats.untracked, untracked);
+	counter_add(&stats.unmatched, count - untracked - n);
 	if (!r || !n)
 		return;
 	c.h = hist_get(k, conn);
@@ -225,12 +166,12 @@ static __always_inline void ring_complete(struct ring_key *k, struct hci_conn___
 	c.r = r;
 	c.now = bpf_ktime_get_ns();
 	bpf_loop(n, pop_one, &c, 0);	/* n <= occ <= ACK_RING */
-	stat_add(&stats.acked, n);
+	counter_add(&stats.acked, n);
 }
 
 /* ---- FIFO mode ---- */
 
-static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff___ack *skb)
+static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
 {
 	struct ring_key k = {};
 	unsigned char *data;
@@ -239,18 +180,18 @@ static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_b
 
 	/* SCO (3) is not acked by NUM_COMP unless SCO flow control is on,
 	 * which 6.1 never enables: only ACL and ISO enter the FIFO. */
-	bpf_core_read(&pkt_type, 1, &skb->cb[0]);
+	pkt_type = skb_pkt_type(skb);
 	if (pkt_type != HCI_ACLDATA_PKT && pkt_type != HCI_ISODATA_PKT)
 		return 0;
 	k.dev = BPF_CORE_READ(hdev, id);
-	if (!dev_wanted(k.dev) || BPF_CORE_READ(skb, len) < 2)
+	if (!dev_wanted(targ_dev, k.dev) || BPF_CORE_READ(skb, len) < 2)
 		return 0;
 	/* At entry data points at the ACL/ISO header (hci_vhci pushes its
 	 * H4 byte later, inside the driver): handle = low 12 bits. */
 	data = BPF_CORE_READ(skb, data);
 	if (bpf_probe_read_kernel(&hdr, sizeof(hdr), data))
 		return 0;
-	k.handle = hdr & 0x0fff;
+	k.handle = hdr & HCI_HANDLE_MASK;
 	ring_push(&k);
 	return 0;
 }
@@ -294,10 +235,10 @@ static int num_comp_one(__u32 i, void *ctx)
 	 * matches no connection, there and here */
 	conn = conn_lookup(c->hdev, info[0]);
 	if (!conn) {
-		stat_add(&stats.unmatched, info[1]);
+		counter_add(&stats.unmatched, info[1]);
 		return 0;
 	}
-	k.handle = info[0] & 0x0fff;
+	k.handle = info[0] & HCI_HANDLE_MASK;
 	/* sent is decremented after us: it still counts these packets */
 	ring_complete(&k, conn, BPF_CORE_READ(conn, sent), info[1]);
 	return 0;
@@ -308,19 +249,19 @@ static int num_comp_one(__u32 i, void *ctx)
  * 5.x "num_hndl" handler took no data argument and is not hooked).
  * bpf_loop needs 5.17, as does this handler signature. */
 static __always_inline int on_num_comp(struct hci_dev___ack *hdev, void *data,
-				       struct sk_buff___ack *skb)
+				       struct sk_buff *skb)
 {
 	struct num_comp_ctx c = { .hdev = hdev, .data = data };
 	__u8 num;
 
 	c.dev = BPF_CORE_READ(hdev, id);
-	if (!dev_wanted(c.dev) || bpf_probe_read_kernel(&num, 1, data))
+	if (!dev_wanted(targ_dev, c.dev) || bpf_probe_read_kernel(&num, 1, data))
 		return 0;
 	/* the kernel drops an event shorter than its handle list: so do we */
 	if (BPF_CORE_READ(skb, len) < (unsigned int)num * 4)
 		return 0;
 	if (num > ACK_MAX_HANDLES) {
-		stat_add(&stats.skipped, num - ACK_MAX_HANDLES);
+		counter_add(&stats.skipped, num - ACK_MAX_HANDLES);
 		num = ACK_MAX_HANDLES;
 	}
 	bpf_loop(num, num_comp_one, &c, 0);
@@ -334,12 +275,11 @@ static __always_inline bool conn_key(struct hci_conn___ack *conn, struct ring_ke
 	__u8 type = BPF_CORE_READ(conn, type);
 
 	/* the kernel tracks SCO only with HCI_SCO_FLOWCTL: leave SCO out */
-	if (type != ACL_LINK && type != LE_LINK &&
-	    (type < ISO_FIRST_LINK || type > ISO_LAST_LINK))
+	if (type != ACL_LINK && type != LE_LINK && !link_is_iso(type))
 		return false;
 	k->dev = BPF_CORE_READ(conn, hdev, id);
-	k->handle = BPF_CORE_READ(conn, handle) & 0x0fff;
-	return dev_wanted(k->dev);
+	k->handle = BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK;
+	return dev_wanted(targ_dev, k->dev);
 }
 
 static __always_inline int on_tx_queue(struct hci_conn___ack *conn)
@@ -353,13 +293,11 @@ static __always_inline int on_tx_queue(struct hci_conn___ack *conn)
 
 static __always_inline int on_tx_dequeue(struct hci_conn___ack *conn)
 {
-	struct hci_conn___txq *cq = (void *)conn;
 	struct ring_key k = {};
 	__u32 inflight;
 
-	if (!bpf_core_field_exists(cq->tx_q) || !conn_key(conn, &k))
+	if (!conn_txq_inflight(conn, &inflight) || !conn_key(conn, &k))
 		return 0;
-	inflight = BPF_CORE_READ(cq, tx_q.queue.qlen) + BPF_CORE_READ(cq, tx_q.extra);
 	ring_complete(&k, conn, inflight, 1);
 	return 0;
 }
@@ -385,31 +323,31 @@ static __always_inline int on_conn_del(struct hci_conn___ack *conn)
 		return 0;
 	left = r->head - r->tail;
 	if (left) {
-		stat_add(&stats.unacked, left);
+		counter_add(&stats.unacked, left);
 		h = hist_get(&k, conn);
 		if (h)
-			__sync_fetch_and_add(&h->unacked, left);
+			counter_add(&h->unacked, left);
 	}
 	bpf_map_delete_elem(&rings, &k);
 	return 0;
 }
 
 SEC("fentry/hci_send_frame")
-int BPF_PROG(hci_send_frame_fentry, struct hci_dev___ack *hdev, struct sk_buff___ack *skb)
+int BPF_PROG(hci_send_frame_fentry, struct hci_dev___ack *hdev, struct sk_buff *skb)
 { return on_send_frame(hdev, skb); }
 
 SEC("kprobe/hci_send_frame")
-int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___ack *hdev, struct sk_buff___ack *skb)
+int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___ack *hdev, struct sk_buff *skb)
 { return on_send_frame(hdev, skb); }
 
 SEC("fentry/hci_num_comp_pkts_evt")
 int BPF_PROG(hci_num_comp_pkts_evt_fentry, struct hci_dev___ack *hdev, void *data,
-	     struct sk_buff___ack *skb)
+	     struct sk_buff *skb)
 { return on_num_comp(hdev, data, skb); }
 
 SEC("kprobe/hci_num_comp_pkts_evt")
 int BPF_KPROBE(hci_num_comp_pkts_evt_kprobe, struct hci_dev___ack *hdev, void *data,
-	       struct sk_buff___ack *skb)
+	       struct sk_buff *skb)
 { return on_num_comp(hdev, data, skb); }
 
 /* fentry + kprobe pair for the hooks whose only argument is the hci_conn */

@@ -3,6 +3,8 @@
 #ifndef BTACKLAT_H
 #define BTACKLAT_H
 
+#include "bt.h"
+
 /*
  * Per (controller, handle) FIFO of send timestamps.  A power of two, so an
  * index is masked rather than bounds-checked.  Controllers grant at most
@@ -19,6 +21,11 @@
 
 /* Connections walked in hdev->conn_hash to find a handle's hci_conn. */
 #define ACK_MAX_CONNS	32
+
+/* Map sizes: (controller, handle) rings and histograms (one, or one per
+ * connection with -C); user space drains up to ACK_MAX_HISTS rows. */
+#define ACK_MAX_RINGS	1024
+#define ACK_MAX_HISTS	1024
 
 #define ACK_SLOTS	32	/* log2 slots: 2^32 usecs is over an hour */
 

@@ -1,49 +1,55 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* BPF-side helpers shared by every tool. */
+/*
+ * BPF-side helpers shared by every tool: map lookup-or-init, counters,
+ * the log2 histogram slot.  Functions only: a map lives in the object that
+ * uses it (the event ring is in events.bpf.h, for the tools that stream).
+ */
 #ifndef BTBPF_BPF_H
 #define BTBPF_BPF_H
 
 #include "bt_types.bpf.h"
+#include "bt.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "core_fixes.bpf.h"
 
-/* 1 MiB: about 12000 btsnoop-sock events, a few seconds of the fastest
- * sender the test bed has while the reader is starved of CPU. */
-#ifndef RINGBUF_BYTES
-#define RINGBUF_BYTES (1024 * 1024)
-#endif
-/* Wake the reader only once this much is waiting (it also polls every
- * 100 ms): one wake-up per event costs the sender a wake-up and the reader
- * a poll round per line, which is what made the ring overflow. */
-#define RINGBUF_WAKEUP_BYTES (RINGBUF_BYTES / 16)
-
-/* Events go through one ring buffer.  The ring has no loss notification,
- * so every failed reserve is counted here and user space reports it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, RINGBUF_BYTES);
-} events SEC(".maps");
-
-__u64 lost_events = 0;
-
-static __always_inline void *event_reserve(__u64 size)
+/*
+ * The value of key in a hash map, inserted as a copy of *init when absent;
+ * NULL when the map is full.  BPF_NOEXIST: when another CPU inserts the
+ * same key first, its counts are kept and the second lookup finds them.
+ * init must not live on the stack when the value is large (512-byte limit):
+ * pass a zeroed global.
+ */
+static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *init)
 {
-	void *e = bpf_ringbuf_reserve(&events, size, 0);
+	void *v = bpf_map_lookup_elem(map, key);
 
-	if (!e)
-		__sync_fetch_and_add(&lost_events, 1);
-	return e;
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
 }
 
-/* Hands an event to user space; wakes the reader only when a batch is
- * waiting (see RINGBUF_WAKEUP_BYTES). */
-static __always_inline void event_submit(void *e)
+/* Adds n to a counter other CPUs may update too (a BPF global or a map
+ * value); nothing for 0. */
+static __always_inline void counter_add(__u64 *c, __u64 n)
 {
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= RINGBUF_WAKEUP_BYTES ?
-		      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (n)
+		__sync_fetch_and_add(c, n);
+}
 
-	bpf_ringbuf_submit(e, flags);
+/* Adds one to the __u64 value of key in a hash map, creating it at 0 first;
+ * false when the map is full. */
+static __always_inline bool map_count(void *map, const void *key)
+{
+	static const __u64 zero;
+	__u64 *n = map_lookup_or_init(map, key, &zero);
+
+	if (!n)
+		return false;
+	__sync_fetch_and_add(n, 1);
+	return true;
 }
 
 /* Index of the highest set bit: the log2 histogram slot of v. */
@@ -58,6 +64,46 @@ static __always_inline __u32 log2_u64(__u64 v)
 	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
 	r |= (v >> 1);
 	return r;
+}
+
+/*
+ * The log2 slot of v in a histogram of nslots slots (a power of two), the
+ * last slot holding everything above.  The index is 64-bit and masked after
+ * an empty asm: clang would otherwise test a zero-extended copy against the
+ * bound and index with the original (or drop the mask as redundant), and
+ * the verifier would see an unbounded index.  The mask is what proves the
+ * bound to the verifier.
+ */
+static __always_inline __u64 __log2_slot(__u64 v, __u64 nslots)
+{
+	__u64 slot = log2_u64(v);
+
+	if (slot >= nslots)
+		slot = nslots - 1;
+	asm volatile("" : "+r"(slot));
+	return slot & (nslots - 1);
+}
+
+#define log2_slot(v, nslots) ({							\
+	_Static_assert((nslots) > 0 && ((nslots) & ((nslots) - 1)) == 0,	\
+		       "log2_slot: nslots must be a power of two");		\
+	__log2_slot(v, nslots);							\
+})
+
+/* One more sample of v in a log2 histogram of nslots __u64 slots. */
+#define log2_hist_add(slots, nslots, v)						\
+	__sync_fetch_and_add(&(slots)[log2_slot(v, nslots)], 1)
+
+/* -d hciN: targ is the wanted hdev->id, -1 for every controller. */
+static __always_inline bool dev_wanted(int targ, __u16 dev)
+{
+	return targ < 0 || targ == dev;
+}
+
+/* -p PID: targ is the wanted tgid, 0 for every process. */
+static __always_inline bool tgid_wanted(__u32 targ, __u64 pid_tgid)
+{
+	return !targ || (pid_tgid >> 32) == targ;
 }
 
 static __always_inline bool current_is_kthread(void)

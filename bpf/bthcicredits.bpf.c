@@ -16,6 +16,7 @@
  * them; hci_conn_del can run elsewhere (hci_dev_close), a rare race.
  */
 #include "btbpf.bpf.h"
+#include "events.bpf.h"
 #include "bthcicredits.h"
 
 const volatile int targ_dev = -1;		/* -1: every controller */
@@ -30,14 +31,14 @@ struct work_struct___credits {
 
 /*
  * Local flavour of struct hci_dev with the credit fields.  acl/sco/le_cnt
- * and *_pkts are unsigned int in 5.13, 6.1 and 7.1; iso_cnt/iso_pkts came
- * with ISO in 6.0 (absent in 5.17-rc5), hence bpf_core_field_exists.
- * dev_flags is a bitmap of unsigned long in every version.
+ * and *_pkts are unsigned int in 5.13, 6.1 and 7.1 (iso_cnt and iso_pkts,
+ * 6.0+, are read through core_fixes.bpf.h).  dev_flags is a bitmap of
+ * unsigned long in every version.
  */
 struct hci_dev___credits {
 	__u16 id;
-	unsigned int acl_cnt, sco_cnt, le_cnt, iso_cnt;
-	unsigned int acl_pkts, sco_pkts, le_pkts, iso_pkts;
+	unsigned int acl_cnt, sco_cnt, le_cnt;
+	unsigned int acl_pkts, sco_pkts, le_pkts;
 	unsigned long dev_flags[1];
 	struct work_struct___credits tx_work;
 } __pai;
@@ -46,25 +47,16 @@ struct hci_conn___credits {
 	struct hci_dev *hdev;
 } __pai;
 
-/* bt_cb(skb)->pkt_type is the first byte of skb->cb in every version. */
-struct sk_buff___credits {
-	char cb[48];
-} __pai;
-
-#define HCI_ACLDATA_PKT 0x02	/* include/net/bluetooth/hci.h */
-#define HCI_SCODATA_PKT 0x03
-#define HCI_ISODATA_PKT 0x05
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_DEVS * CT_MAX);
+	__uint(max_entries, CREDITS_MAX_KEYS);
 	__type(key, struct credit_key);
 	__type(value, struct credit_state);
 } states SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_DEVS * CT_MAX);
+	__uint(max_entries, CREDITS_MAX_KEYS);
 	__type(key, struct credit_key);
 	__type(value, struct stall_hist);
 } hists SEC(".maps");
@@ -72,7 +64,7 @@ struct {
 /* frames handed to the driver per HCI packet type (ACL slot: ACL and LE) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_DEVS * CT_MAX);
+	__uint(max_entries, CREDITS_MAX_KEYS);
 	__type(key, struct credit_key);
 	__type(value, __u64);
 } frames SEC(".maps");
@@ -80,7 +72,7 @@ struct {
 /* kprobe -> kretprobe: the hdev of the call in flight, per thread and hook */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, CREDITS_MAX_INFLIGHT);
 	__type(key, __u64);
 	__type(value, __u64);
 } inflight SEC(".maps");
@@ -91,19 +83,10 @@ static const struct stall_hist zero_hist;
 
 static __always_inline void hist_add(const struct credit_key *key, __u64 ns)
 {
-	struct stall_hist *h = bpf_map_lookup_elem(&hists, key);
-	__u64 slot;	/* 64-bit: a u32 is bounded on a copy the 6.1 verifier does not link */
+	struct stall_hist *h = map_lookup_or_init(&hists, key, &zero_hist);
 
-	if (!h) {
-		bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, key);
-		if (!h)
-			return;
-	}
-	slot = log2_u64(ns / 1000);
-	if (slot >= MAX_SLOTS_CREDITS)
-		slot = MAX_SLOTS_CREDITS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
+	if (h)
+		log2_hist_add(h->slots, MAX_SLOTS_CREDITS, ns / 1000);
 }
 
 static __always_inline void emit(const struct credit_key *key, __u64 now, __u32 old,
@@ -218,18 +201,19 @@ static __always_inline bool sco_flowctl(struct hci_dev___credits *h)
 }
 
 /* All pools of one controller, right after `hook` ran.  A BPF subprogram,
- * not inlined: twelve programs call it, and inlined it made the object (and
- * so the binary that embeds it) 320 KB instead of 50. */
+ * not inlined: twelve programs call it, and inlined it would make the
+ * object (and so the binary that embeds it) six times as large. */
 static __noinline int sample(struct hci_dev *hdev, __u8 hook)
 {
 	struct hci_dev___credits *h = (void *)hdev;
 	__u64 now = bpf_ktime_get_ns();
+	__u32 iso_cnt, iso_pkts;
 	__u16 dev;
 
 	if (!h)
 		return 0;
 	dev = BPF_CORE_READ(h, id);
-	if (targ_dev >= 0 && dev != targ_dev)
+	if (!dev_wanted(targ_dev, dev))
 		return 0;
 	sample_one(dev, CT_ACL, BPF_CORE_READ(h, acl_cnt), BPF_CORE_READ(h, acl_pkts), 0,
 		   hook, now);
@@ -237,9 +221,8 @@ static __noinline int sample(struct hci_dev *hdev, __u8 hook)
 		   hook, now);
 	sample_one(dev, CT_SCO, BPF_CORE_READ(h, sco_cnt), BPF_CORE_READ(h, sco_pkts),
 		   sco_flowctl(h) ? CS_SCO_FLOWCTL : 0, hook, now);
-	if (bpf_core_field_exists(h->iso_cnt))
-		sample_one(dev, CT_ISO, BPF_CORE_READ(h, iso_cnt), BPF_CORE_READ(h, iso_pkts),
-			   0, hook, now);
+	if (hdev_iso_credits(h, &iso_cnt, &iso_pkts))
+		sample_one(dev, CT_ISO, iso_cnt, iso_pkts, 0, hook, now);
 	return 0;
 }
 
@@ -308,19 +291,17 @@ HOOK_PROBES(hci_conn_del, HOOK_CONN_DEL, struct hci_conn___credits *,
 /* hci_send_frame(hdev, skb): one data frame to the driver.  Counted for
  * pools the kernel does not debit (SCO without HCI_SCO_FLOWCTL). */
 static __always_inline int count_frame(struct hci_dev___credits *h,
-				       struct sk_buff___credits *skb)
+				       struct sk_buff *skb)
 {
 	struct credit_key key = {};
-	__u64 *n, one = 1;
 	__u8 pkt_type;
 
 	if (!h || !skb)
 		return 0;
 	key.dev = BPF_CORE_READ(h, id);
-	if (targ_dev >= 0 && key.dev != targ_dev)
+	if (!dev_wanted(targ_dev, key.dev))
 		return 0;
-	if (bpf_core_read(&pkt_type, sizeof(pkt_type), &skb->cb[0]))
-		return 0;
+	pkt_type = skb_pkt_type(skb);
 	if (pkt_type == HCI_ACLDATA_PKT)
 		key.type = CT_ACL;
 	else if (pkt_type == HCI_SCODATA_PKT)
@@ -329,24 +310,20 @@ static __always_inline int count_frame(struct hci_dev___credits *h,
 		key.type = CT_ISO;
 	else
 		return 0;	/* commands */
-	n = bpf_map_lookup_elem(&frames, &key);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&frames, &key, &one, BPF_NOEXIST);
+	map_count(&frames, &key);
 	return 0;
 }
 
 SEC("fentry/hci_send_frame")
 int BPF_PROG(hci_send_frame_fentry, struct hci_dev___credits *hdev,
-	     struct sk_buff___credits *skb)
+	     struct sk_buff *skb)
 {
 	return count_frame(hdev, skb);
 }
 
 SEC("kprobe/hci_send_frame")
 int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___credits *hdev,
-	       struct sk_buff___credits *skb)
+	       struct sk_buff *skb)
 {
 	return count_frame(hdev, skb);
 }

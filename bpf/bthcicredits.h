@@ -3,8 +3,13 @@
 #ifndef BTHCICREDITS_H
 #define BTHCICREDITS_H
 
+#include "bt.h"
+
 #define MAX_SLOTS_CREDITS 32	/* log2 usecs: 2^31 us is 35 minutes */
 #define MAX_DEVS 16		/* controllers tracked at once */
+/* Map sizes: one entry per (controller, pool); hook calls in flight */
+#define CREDITS_MAX_KEYS	(MAX_DEVS * CT_MAX)
+#define CREDITS_MAX_INFLIGHT	1024
 
 /* The four credit pools of struct hci_dev. */
 enum credit_type {

@@ -9,9 +9,8 @@
  * space loads one of the two per function (fentry when the kernel allows).
  */
 #include "btbpf.bpf.h"
+#include "events.bpf.h"
 #include "btsnoop-sock.h"
-
-#define MAX_INFLIGHT 10240
 
 const volatile __u32 targ_tgid = 0;	/* 0: every process */
 const volatile bool targ_failed = false;	/* only calls that returned an error */
@@ -26,14 +25,14 @@ struct start {
 /* entry state per thread: a thread is in at most one socket call */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
+	__uint(max_entries, SNOOP_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct start);
 } starts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, SNOOP_MAX_COUNTS);
 	__type(key, struct count_key);
 	__type(value, struct count_val);
 } counts SEC(".maps");
@@ -46,7 +45,7 @@ static __always_inline int on_entry(struct socket *sock, __u64 len)
 	__u32 tid = (__u32)id;
 	struct start s = {};
 
-	if (targ_tgid && (id >> 32) != targ_tgid)
+	if (!tgid_wanted(targ_tgid, id))
 		return 0;
 	s.ts = bpf_ktime_get_ns();
 	s.sock = sock;
@@ -66,43 +65,36 @@ static __always_inline void read_hcon(struct sock_event *e, struct hci_conn *hco
 /* Peer address, PSM/CID, connection handle: where the protocol has them. */
 static __always_inline void read_peer(struct sock_event *e, struct sock *sk, __u8 proto)
 {
-	switch (proto) {
-	case BT_L2CAP: {
-		struct l2cap_chan *chan = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan);
+	struct l2cap_chan *chan;
+	struct hci_dev *hdev;
 
+	if (sock_peer(sk, proto, e->peer))
+		e->flags |= EV_HAS_PEER;
+	switch (proto) {
+	case BTPROTO_L2CAP:
+		chan = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan);
 		if (!chan)
 			return;
-		BPF_CORE_READ_INTO(&e->peer, chan, dst);
 		e->psm = BPF_CORE_READ(chan, psm);
 		e->cid = BPF_CORE_READ(chan, dcid);
-		e->flags |= EV_HAS_PEER;
 		read_hcon(e, BPF_CORE_READ(chan, conn, hcon));
 		break;
-	}
-	case BT_SCO:
-		BPF_CORE_READ_INTO(&e->peer, (struct sco_pinfo *)sk, dst);
-		e->flags |= EV_HAS_PEER;
+	case BTPROTO_SCO:
 		read_hcon(e, BPF_CORE_READ((struct sco_pinfo *)sk, conn, hcon));
 		break;
-	case BT_ISO:
-		BPF_CORE_READ_INTO(&e->peer, (struct iso_pinfo *)sk, dst);
-		e->flags |= EV_HAS_PEER;
+	case BTPROTO_ISO:
 		read_hcon(e, BPF_CORE_READ((struct iso_pinfo *)sk, conn, hcon));
 		break;
-	case BT_RFCOMM:
-		BPF_CORE_READ_INTO(&e->peer, (struct rfcomm_pinfo *)sk, dst);
+	case BTPROTO_RFCOMM:
 		e->cid = BPF_CORE_READ((struct rfcomm_pinfo *)sk, channel);
-		e->flags |= EV_HAS_PEER;
 		break;
-	case BT_HCI: {
-		struct hci_dev *hdev = BPF_CORE_READ((struct hci_pinfo *)sk, hdev);
-
+	case BTPROTO_HCI:
+		hdev = BPF_CORE_READ((struct hci_pinfo *)sk, hdev);
 		if (hdev) {
 			e->dev = BPF_CORE_READ(hdev, id);
 			e->flags |= EV_HAS_DEV;
 		}
 		break;
-	}
 	}
 }
 
@@ -116,21 +108,14 @@ static __always_inline void count_call(__u32 pid, __u8 proto, __u8 dir, __s64 re
 	key.dir = dir;
 	key.err = ret < 0 ? (__u16)-ret : 0;
 	key.kthread = kthread;
-	val = bpf_map_lookup_elem(&counts, &key);
+	bpf_get_current_comm(&zero.comm, sizeof(zero.comm));
+	val = map_lookup_or_init(&counts, &key, &zero);
 	if (!val) {
-		bpf_get_current_comm(&zero.comm, sizeof(zero.comm));
-		if (bpf_map_update_elem(&counts, &key, &zero, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&counts, &key)) {
-			__sync_fetch_and_add(&count_overflow, 1);
-			return;
-		}
-		val = bpf_map_lookup_elem(&counts, &key);
-		if (!val)
-			return;
+		counter_add(&count_overflow, 1);
+		return;
 	}
-	__sync_fetch_and_add(&val->calls, 1);
-	if (ret > 0)
-		__sync_fetch_and_add(&val->bytes, ret);
+	counter_add(&val->calls, 1);
+	counter_add(&val->bytes, ret > 0 ? ret : 0);
 }
 
 static __always_inline int on_exit(__u8 proto, __u8 dir, __s64 ret)
@@ -199,15 +184,15 @@ SEC("kretprobe/" #fn)								\
 int BPF_KRETPROBE(fn##_kretprobe, int ret)					\
 { return on_exit(proto, dir, ret); }
 
-SOCK_PROBES(l2cap_sock_sendmsg, BT_L2CAP, DIR_SEND, 3)
-SOCK_PROBES(l2cap_sock_recvmsg, BT_L2CAP, DIR_RECV, 4)
-SOCK_PROBES(sco_sock_sendmsg, BT_SCO, DIR_SEND, 3)
-SOCK_PROBES(sco_sock_recvmsg, BT_SCO, DIR_RECV, 4)
-SOCK_PROBES(hci_sock_sendmsg, BT_HCI, DIR_SEND, 3)
-SOCK_PROBES(hci_sock_recvmsg, BT_HCI, DIR_RECV, 4)
-SOCK_PROBES(rfcomm_sock_sendmsg, BT_RFCOMM, DIR_SEND, 3)
-SOCK_PROBES(rfcomm_sock_recvmsg, BT_RFCOMM, DIR_RECV, 4)
-SOCK_PROBES(iso_sock_sendmsg, BT_ISO, DIR_SEND, 3)
-SOCK_PROBES(iso_sock_recvmsg, BT_ISO, DIR_RECV, 4)
+SOCK_PROBES(l2cap_sock_sendmsg, BTPROTO_L2CAP, DIR_SEND, 3)
+SOCK_PROBES(l2cap_sock_recvmsg, BTPROTO_L2CAP, DIR_RECV, 4)
+SOCK_PROBES(sco_sock_sendmsg, BTPROTO_SCO, DIR_SEND, 3)
+SOCK_PROBES(sco_sock_recvmsg, BTPROTO_SCO, DIR_RECV, 4)
+SOCK_PROBES(hci_sock_sendmsg, BTPROTO_HCI, DIR_SEND, 3)
+SOCK_PROBES(hci_sock_recvmsg, BTPROTO_HCI, DIR_RECV, 4)
+SOCK_PROBES(rfcomm_sock_sendmsg, BTPROTO_RFCOMM, DIR_SEND, 3)
+SOCK_PROBES(rfcomm_sock_recvmsg, BTPROTO_RFCOMM, DIR_RECV, 4)
+SOCK_PROBES(iso_sock_sendmsg, BTPROTO_ISO, DIR_SEND, 3)
+SOCK_PROBES(iso_sock_recvmsg, BTPROTO_ISO, DIR_RECV, 4)
 
 char LICENSE[] SEC("license") = "GPL";

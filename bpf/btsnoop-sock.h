@@ -3,17 +3,14 @@
 #ifndef BTSNOOP_SOCK_H
 #define BTSNOOP_SOCK_H
 
+#include "bt.h"
+
 #define TASK_COMM_LEN 16
 
-/* Bluetooth socket protocols, numbered as BTPROTO_* in bluetooth.h. */
-enum bt_proto {
-	BT_L2CAP = 0,
-	BT_HCI = 1,
-	BT_SCO = 2,
-	BT_RFCOMM = 3,
-	BT_ISO = 8,
-	BT_PROTO_MAX = 9,
-};
+/* Map sizes: socket calls in flight per thread; -c keys (user space
+ * drains up to SNOOP_MAX_COUNTS rows). */
+#define SNOOP_MAX_INFLIGHT	10240
+#define SNOOP_MAX_COUNTS	4096
 
 enum sock_dir {
 	DIR_SEND = 0,
@@ -34,7 +31,7 @@ struct sock_event {
 	__u32 pid;		/* tgid */
 	__u32 tid;
 	char comm[TASK_COMM_LEN];
-	__u8 proto;		/* enum bt_proto */
+	__u8 proto;		/* BTPROTO_* (bt.h) */
 	__u8 dir;		/* enum sock_dir */
 	__u8 flags;		/* EV_* */
 	__u8 peer[6];		/* bdaddr, little-endian as in the kernel */

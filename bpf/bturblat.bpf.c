@@ -20,8 +20,6 @@
 #include "btbpf.bpf.h"
 #include "bturblat.h"
 
-#define ALL_DEVS 0xffff
-
 const volatile int targ_dev = -1;	/* hdev->id, -1: every controller */
 const volatile int targ_type = -1;	/* pkt_type, -1: every type */
 const volatile bool targ_per_dev = false;	/* -D */
@@ -34,7 +32,7 @@ const struct hist_val zero_hist = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
+	__uint(max_entries, URB_MAX_STARTS);
 	__type(key, __u64);		/* skb pointer */
 	__type(value, struct urb_start);
 } starts SEC(".maps");
@@ -43,37 +41,26 @@ struct {
  * entries are left behind on success, on purpose (see on_send_ret). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, URB_MAX_CALLS);
 	__type(key, __u64);		/* pid_tgid of the sending thread */
 	__type(value, __u64);		/* skb pointer */
 } calls SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
+	__uint(max_entries, URB_MAX_HISTS);
 	__type(key, struct hist_key);
 	__type(value, struct hist_val);
 } hists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
+	__uint(max_entries, URB_MAX_ERRORS);
 	__type(key, struct err_key);
 	__type(value, __u64);
 } errors SEC(".maps");
 
-/*
- * Local CO-RE flavours, only the fields read here.  Checked against the
- * BTF of Debian 6.1.192 (btusb.ko, vmlinux) and the 7.1 sources:
- * urb->status and ->context unchanged since 2.6; skb->dev shares an
- * anonymous union with dev_scratch (libbpf finds it by name); skb->cb is
- * char[48] and bt_skb_cb.pkt_type is its first byte (6.1, 7.1).
- */
-struct sk_buff___urb {
-	void *dev;		/* btusb stores the hci_dev here (alloc_*_urb) */
-	char cb[48];
-} __pai;
-
+/* urb->status and ->context: unchanged since 2.6. */
 struct urb___urb {
 	int status;
 	void *context;		/* the skb, for every btusb TX URB */
@@ -81,20 +68,7 @@ struct urb___urb {
 
 static __always_inline bool wanted(__u16 dev, __u8 type)
 {
-	return (targ_dev < 0 || targ_dev == dev) && (targ_type < 0 || targ_type == type);
-}
-
-static __always_inline void stat_add(__u64 *c)
-{
-	__sync_fetch_and_add(c, 1);
-}
-
-static __always_inline __u8 skb_pkt_type(struct sk_buff___urb *skb)
-{
-	__u8 type = 0;
-
-	bpf_core_read(&type, 1, &skb->cb[0]);
-	return type;
+	return dev_wanted(targ_dev, dev) && (targ_type < 0 || targ_type == type);
 }
 
 /*
@@ -104,7 +78,7 @@ static __always_inline __u8 skb_pkt_type(struct sk_buff___urb *skb)
  * type but ISO to btusb_send_frame (6.13..7.1): it stamps only ISO, and
  * the inner call stamps the rest.
  */
-static __always_inline int on_send(struct hci_dev *hdev, struct sk_buff___urb *skb,
+static __always_inline int on_send(struct hci_dev *hdev, struct sk_buff *skb,
 				   bool iso_only)
 {
 	__u64 tid = bpf_get_current_pid_tgid(), key = (__u64)skb;
@@ -112,19 +86,19 @@ static __always_inline int on_send(struct hci_dev *hdev, struct sk_buff___urb *s
 
 	bpf_map_update_elem(&calls, &tid, &key, BPF_ANY);
 	st.type = skb_pkt_type(skb);
-	if (iso_only && st.type != PKT_ISO)
+	if (iso_only && st.type != HCI_ISODATA_PKT)
 		return 0;
 	st.dev = BPF_CORE_READ(hdev, id);
 	if (!wanted(st.dev, st.type))
 		return 0;
 	st.ts = bpf_ktime_get_ns();
 	if (bpf_map_lookup_elem(&starts, &key))
-		stat_add(&stats.replaced);
+		counter_add(&stats.replaced, 1);
 	if (bpf_map_update_elem(&starts, &key, &st, BPF_ANY)) {
-		stat_add(&stats.dropped);
+		counter_add(&stats.dropped, 1);
 		return 0;
 	}
-	stat_add(&stats.sent);
+	counter_add(&stats.sent, 1);
 	return 0;
 }
 
@@ -145,56 +119,41 @@ static __always_inline int on_send_ret(int ret)
 	tid = bpf_get_current_pid_tgid();
 	skb = bpf_map_lookup_elem(&calls, &tid);
 	if (skb && !bpf_map_delete_elem(&starts, skb))
-		stat_add(&stats.submit_errors);
+		counter_add(&stats.submit_errors, 1);
 	return 0;
 }
 
 static __always_inline void hist_add(struct hist_key *k, __u64 delta_ns)
 {
-	struct hist_val *h = bpf_map_lookup_elem(&hists, k);
-	__u64 v = targ_ms ? delta_ns / 1000000 : delta_ns / 1000;
-	__u32 slot = log2_u64(v);
+	struct hist_val *h = map_lookup_or_init(&hists, k, &zero_hist);
 
-	if (!h) {
-		bpf_map_update_elem(&hists, k, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, k);
-		if (!h)
-			return;
-	}
-	/* the barrier keeps clang from dropping the mask, which is what
-	 * proves the index to the verifier */
-	slot = slot < URB_SLOTS ? slot : URB_SLOTS - 1;
-	asm volatile("" : "+r"(slot));
-	__sync_fetch_and_add(&h->slots[slot & (URB_SLOTS - 1)], 1);
+	if (h)
+		log2_hist_add(h->slots, URB_SLOTS, targ_ms ? delta_ns / 1000000 : delta_ns / 1000);
 }
 
 static __always_inline void error_add(struct urb_start *st, int status)
 {
 	struct err_key k = { .status = status, .dev = st->dev, .type = st->type };
-	__u64 one = 1, *n = bpf_map_lookup_elem(&errors, &k);
 
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&errors, &k, &one, BPF_NOEXIST);
-	stat_add(&stats.failed);
+	map_count(&errors, &k);
+	counter_add(&stats.failed, 1);
 }
 
 /* A completion without a stamp: count it when the filters would have
  * stamped it (the URB was submitted before we attached). */
-static __always_inline void untracked(struct sk_buff___urb *skb)
+static __always_inline void untracked(struct sk_buff *skb)
 {
 	struct hci_dev *hdev = BPF_CORE_READ(skb, dev);
 
 	if (wanted(BPF_CORE_READ(hdev, id), skb_pkt_type(skb)))
-		stat_add(&stats.untracked);
+		counter_add(&stats.untracked, 1);
 }
 
 /* btusb_tx_complete / btusb_isoc_tx_complete entry: the skb is still
  * alive (they free it after us). */
 static __always_inline int on_complete(struct urb___urb *urb)
 {
-	struct sk_buff___urb *skb = BPF_CORE_READ(urb, context);
+	struct sk_buff *skb = BPF_CORE_READ(urb, context);
 	__u64 key = (__u64)skb, now = bpf_ktime_get_ns();
 	struct urb_start *p = bpf_map_lookup_elem(&starts, &key), st;
 	struct hist_key hk = {};
@@ -206,13 +165,13 @@ static __always_inline int on_complete(struct urb___urb *urb)
 	}
 	st = *p;
 	bpf_map_delete_elem(&starts, &key);
-	stat_add(&stats.completed);
+	counter_add(&stats.completed, 1);
 	status = BPF_CORE_READ(urb, status);
 	if (status) {
 		error_add(&st, status);
 		return 0;
 	}
-	hk.dev = targ_per_dev ? st.dev : ALL_DEVS;
+	hk.dev = targ_per_dev ? st.dev : URB_ALL_DEVS;
 	hk.type = st.type;
 	if (now > st.ts)
 		hist_add(&hk, now - st.ts);
@@ -223,13 +182,13 @@ static __always_inline int on_complete(struct urb___urb *urb)
  * fexit sees the return value after the two arguments. */
 #define SEND_PROBES(fn, iso_only)						\
 SEC("fentry/" #fn)								\
-int BPF_PROG(fn##_fentry, struct hci_dev *hdev, struct sk_buff___urb *skb)	\
+int BPF_PROG(fn##_fentry, struct hci_dev *hdev, struct sk_buff *skb)	\
 { return on_send(hdev, skb, iso_only); }							\
 SEC("fexit/" #fn)								\
-int BPF_PROG(fn##_fexit, struct hci_dev *hdev, struct sk_buff___urb *skb, int ret) \
+int BPF_PROG(fn##_fexit, struct hci_dev *hdev, struct sk_buff *skb, int ret) \
 { return on_send_ret(ret); }							\
 SEC("kprobe/" #fn)								\
-int BPF_KPROBE(fn##_kprobe, struct hci_dev *hdev, struct sk_buff___urb *skb)	\
+int BPF_KPROBE(fn##_kprobe, struct hci_dev *hdev, struct sk_buff *skb)	\
 { return on_send(hdev, skb, iso_only); }							\
 SEC("kretprobe/" #fn)								\
 int BPF_KRETPROBE(fn##_kretprobe, int ret)					\

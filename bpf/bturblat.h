@@ -3,20 +3,25 @@
 #ifndef BTURBLAT_H
 #define BTURBLAT_H
 
+#include "bt.h"
+
 #define URB_SLOTS	32	/* log2 slots: 2^32 usecs is over an hour */
 
-/* HCI packet types, bt_cb(skb)->pkt_type (include/net/bluetooth/hci.h,
- * unchanged since 2.6; ISO since 5.6).  Used as histogram index too. */
-#define PKT_CMD		0x01
-#define PKT_ACL		0x02
-#define PKT_SCO		0x03
-#define PKT_ISO		0x05
+/* Map sizes: stamps of URBs in flight, sending threads, histograms and
+ * error counts (user space drains up to URB_MAX_HISTS / URB_MAX_ERRORS). */
+#define URB_MAX_STARTS	8192
+#define URB_MAX_CALLS	1024
+#define URB_MAX_HISTS	256
+#define URB_MAX_ERRORS	256
+
+/* hist_key.dev without -D: every controller together */
+#define URB_ALL_DEVS	0xffff
 
 /* One URB on its way: stamped at btusb_send_frame entry. */
 struct urb_start {
 	__u64 ts;		/* bpf_ktime_get_ns() */
 	__u16 dev;		/* hdev->id */
-	__u8 type;		/* pkt_type */
+	__u8 type;		/* pkt_type, HCI_*_PKT (bt.h) */
 	__u8 pad[5];
 };
 

@@ -3,12 +3,12 @@
  * btwmem: how full the send buffer of L2CAP, SCO and ISO sockets is.
  *
  * Two kinds of hooks (fields checked against Debian 6.1.192 BTF and the
- * 5.13/7.1 sources, see shared/notes/probe-map.md section 2):
+ * 5.13/7.1 sources):
  *
  * 1. The return of l2cap_sock_sendmsg, sco_sock_sendmsg, iso_sock_sendmsg:
  *    one sample per send call, taken after the call allocated (and so
- *    charged) its skbs, of sk_wmem_alloc - 1 and sk_sndbuf.  Sampling at
- *    the entry, as the old exporter did, misses this call's own charge.
+ *    charged) its skbs, of sk_wmem_alloc - 1 and sk_sndbuf.  A sample at
+ *    the entry would miss this call's own charge.
  *    The charge leaves when hci_send_frame orphans the skb, so the value is
  *    what still waits in the HCI queues for controller credits.
  *
@@ -21,10 +21,7 @@
 #include "btbpf.bpf.h"
 #include "btwmem.h"
 
-#define AF_BLUETOOTH	31
 #define EAGAIN		11
-#define MAX_INFLIGHT	10240
-#define MAX_KEYS	10240
 
 const volatile __u32 targ_tgid = 0;		/* 0: every process */
 const volatile bool targ_per_pid = false;	/* -P */
@@ -35,7 +32,7 @@ __u64 key_overflow = 0;	/* samples dropped because the map was full */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_KEYS);
+	__uint(max_entries, WMEM_MAX_KEYS);
 	__type(key, struct wmem_key);
 	__type(value, struct wmem_val);
 } hists SEC(".maps");
@@ -43,7 +40,7 @@ struct {
 /* kprobe path only: the socket of the sendmsg in flight, per thread */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
+	__uint(max_entries, WMEM_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct sock *);
 } send_socks SEC(".maps");
@@ -59,14 +56,14 @@ struct alloc_start {
 /* sock_alloc_send_pskb in flight, per thread */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
+	__uint(max_entries, WMEM_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct alloc_start);
 } allocs SEC(".maps");
 
 static __always_inline bool pid_wanted(void)
 {
-	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+	return tgid_wanted(targ_tgid, bpf_get_current_pid_tgid());
 }
 
 /* sk_wmem_alloc starts at 1 (a bias held by the socket itself) and counts
@@ -83,31 +80,6 @@ static __always_inline bool traced_proto(__u16 proto)
 	return proto == BTPROTO_L2CAP || proto == BTPROTO_SCO || proto == BTPROTO_ISO;
 }
 
-/* Remote address, from the protocol's own socket data (each pinfo starts
- * with struct sock). */
-static __always_inline void read_peer(struct wmem_val *v, struct sock *sk, __u8 proto)
-{
-	struct l2cap_chan *chan;
-
-	switch (proto) {
-	case BTPROTO_L2CAP:
-		chan = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan);
-		if (!chan)
-			return;
-		BPF_CORE_READ_INTO(&v->peer, chan, dst);
-		break;
-	case BTPROTO_SCO:
-		BPF_CORE_READ_INTO(&v->peer, (struct sco_pinfo *)sk, dst);
-		break;
-	case BTPROTO_ISO:
-		BPF_CORE_READ_INTO(&v->peer, (struct iso_pinfo *)sk, dst);
-		break;
-	default:
-		return;
-	}
-	v->has_peer = 1;
-}
-
 /* The map slot for this socket/process/protocol, created on first use. */
 static __always_inline struct wmem_val *get_val(struct sock *sk, __u8 proto)
 {
@@ -120,19 +92,13 @@ static __always_inline struct wmem_val *get_val(struct sock *sk, __u8 proto)
 		key.pid = bpf_get_current_pid_tgid() >> 32;
 	if (targ_per_sock)
 		key.sk = (__u64)sk;
-	v = bpf_map_lookup_elem(&hists, &key);
-	if (v)
-		return v;
-	/* Another CPU may insert the same key first: NOEXIST keeps its
-	 * counts, and the lookup below finds whichever went in. */
-	bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(&hists, &key);
+	v = map_lookup_or_init(&hists, &key, &zero);
 	if (!v) {
-		__sync_fetch_and_add(&key_overflow, 1);
+		counter_add(&key_overflow, 1);
 		return NULL;
 	}
-	if (targ_per_sock && !v->has_peer)
-		read_peer(v, sk, proto);
+	if (targ_per_sock && !v->has_peer && sock_peer(sk, proto, v->peer))
+		v->has_peer = 1;
 	return v;
 }
 
@@ -153,25 +119,22 @@ static __always_inline void add_slot(struct wmem_val *v, __u64 wmem, __u32 sndbu
 
 	if (targ_percent) {
 		slot = sndbuf ? wmem * 100 / sndbuf / PCT_STEP : PCT_SLOTS;
-		/* keep clang from testing the undivided value instead, which
-		 * leaves the verifier without a bound on the index */
+		/* the empty asm, as in log2_slot (btbpf.bpf.h): clang would
+		 * test the undivided value, leaving the index unbounded */
 		asm volatile("" : "+r"(slot));
 		if (slot < PCT_SLOTS)
-			__sync_fetch_and_add(&v->slots[slot], 1);
+			counter_add(&v->slots[slot], 1);
 		else
-			__sync_fetch_and_add(&v->over, 1);
+			counter_add(&v->over, 1);
 		return;
 	}
-	slot = log2_u64(wmem);
-	if (slot >= WMEM_SLOTS)
-		slot = WMEM_SLOTS - 1;
-	__sync_fetch_and_add(&v->slots[slot], 1);
+	log2_hist_add(v->slots, WMEM_SLOTS, wmem);
 }
 
 static __always_inline void add_sample(struct wmem_val *v, __u64 wmem, __u32 sndbuf)
 {
 	add_slot(v, wmem, sndbuf);
-	__sync_fetch_and_add(&v->samples, 1);
+	counter_add(&v->samples, 1);
 	/* min/max without atomics: a lost race only misses one extreme
 	 * among concurrent senders of the same key */
 	if (wmem > v->wmem_max)
@@ -287,20 +250,16 @@ static __always_inline int alloc_exit(void *skb)
 	if (!v)
 		goto out;
 	note_sender(v);
-	__sync_fetch_and_add(&v->allocs, 1);
+	counter_add(&v->allocs, 1);
 	if (!skb) {
 		/* errcode points into the caller's frame, still live here */
 		bpf_probe_read_kernel(&err, sizeof(err), s->errcode);
 		if (err == -EAGAIN)
-			__sync_fetch_and_add(&v->eagain, 1);
+			counter_add(&v->eagain, 1);
 	}
 	if (s->waits) {
-		__u64 slot = log2_u64((bpf_ktime_get_ns() - s->ts) / 1000);
-
-		__sync_fetch_and_add(&v->blocked, 1);
-		if (slot >= WAIT_SLOTS)
-			slot = WAIT_SLOTS - 1;
-		__sync_fetch_and_add(&v->wait_slots[slot], 1);
+		counter_add(&v->blocked, 1);
+		log2_hist_add(v->wait_slots, WAIT_SLOTS, (bpf_ktime_get_ns() - s->ts) / 1000);
 	}
 out:
 	bpf_map_delete_elem(&allocs, &tid);

@@ -3,13 +3,14 @@
 #ifndef BTWMEM_H
 #define BTWMEM_H
 
+#include "bt.h"
+
 #define TASK_COMM_LEN 16
 
-/* Bluetooth socket protocols traced, numbered as BTPROTO_* in bluetooth.h. */
-#define BTPROTO_L2CAP	0
-#define BTPROTO_SCO	2
-#define BTPROTO_ISO	8
-#define BTPROTO_MAX	9
+/* Map sizes: aggregation keys (user space drains up to WMEM_MAX_KEYS
+ * rows), and calls in flight per thread. */
+#define WMEM_MAX_KEYS		10240
+#define WMEM_MAX_INFLIGHT	10240
 
 /* wmem bytes, log2: slot 31 holds 2 GiB and up, far past any sndbuf. */
 #define WMEM_SLOTS	32

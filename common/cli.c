@@ -57,7 +57,7 @@ const struct argp common_argp = {
 
 /*
  * argp follows each error with a hint line ("Try `tool --help' or ...").
- * Users asked for one line per error, so argp's error stream is a cookie
+ * Every usage error is one line, so argp's error stream is a cookie
  * stream in front of stderr that drops that hint and passes the rest.
  * (getopt's own "unrecognized option" line goes straight to stderr.)
  */

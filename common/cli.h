@@ -20,7 +20,7 @@ extern struct common_env common_env;
 extern const struct argp common_argp;
 
 /* Sets the program version string and makes argp's own error messages one
- * line (argp adds a "Try --help" line; users asked for one line per error).
+ * line (argp adds a "Try --help" line; a usage error here is one line).
  * Call before argp_parse. */
 void cli__init(const char *tool);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include "cli.h"
 #include "hist.h"
+#include "trace.h"
 
 #define BAR_WIDTH 40
 
@@ -126,4 +128,20 @@ void hist__json_linear(FILE *f, const __u64 *slots, int nslots, long base, long 
 		       const char *unit)
 {
 	json_buckets(f, slots, nslots, unit, lin_lo, lin_hi, base, step);
+}
+
+void hist__print_rows(const void *rows, int n, size_t row_sz,
+		      void (*print_row)(const void *row, const char *unit))
+{
+	const char *unit = hist_env.millis ? "msecs" : "usecs";
+	char ts[16];
+	int i;
+
+	if (!common_env.json) {
+		printf("\n");
+		if (common_env.timestamp)
+			printf("%s\n", trace__time_now(ts));
+	}
+	for (i = 0; i < n; i++)
+		print_row((const char *)rows + (size_t)i * row_sz, unit);
 }

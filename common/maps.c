@@ -3,27 +3,30 @@
 #include <bpf/bpf.h>
 #include "maps.h"
 
-int map__drain(int fd, void *keys, size_t key_sz, void *vals, size_t val_sz, int max)
+int map__drain(int fd, void *rows, size_t row_sz, size_t key_off, size_t key_sz,
+	       size_t val_off, int max)
 {
-	char *k = keys, *v = vals;
+	char *r = rows;
 	int nkeys = 0, n = 0, i;
 
+#define ROW(i) (r + (size_t)(i) * row_sz)
 	/* collect the keys first: deleting while walking restarts the walk */
 	while (nkeys < max &&
-	       !bpf_map_get_next_key(fd, nkeys ? k + (nkeys - 1) * key_sz : NULL,
-				     k + nkeys * key_sz))
+	       !bpf_map_get_next_key(fd, nkeys ? ROW(nkeys - 1) + key_off : NULL,
+				     ROW(nkeys) + key_off))
 		nkeys++;
 	for (i = 0; i < nkeys; i++) {
-		char *ki = k + i * key_sz, *vn = v + n * val_sz;
+		char *key = ROW(n) + key_off, *val = ROW(n) + val_off;
 
-		/* lookup_and_delete on hash maps needs 5.14; fall back */
-		if (bpf_map_lookup_and_delete_elem(fd, ki, vn) &&
-		    (bpf_map_lookup_elem(fd, ki, vn) || bpf_map_delete_elem(fd, ki)))
-			continue;
 		if (n != i)
-			memmove(k + n * key_sz, ki, key_sz);
+			memmove(key, ROW(i) + key_off, key_sz);
+		/* lookup_and_delete on hash maps needs 5.14; fall back */
+		if (bpf_map_lookup_and_delete_elem(fd, key, val) &&
+		    (bpf_map_lookup_elem(fd, key, val) || bpf_map_delete_elem(fd, key)))
+			continue;
 		n++;
 	}
+#undef ROW
 	return n;
 }
 

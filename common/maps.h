@@ -6,12 +6,20 @@
 #include <stddef.h>
 
 /*
- * Moves up to max entries out of the hash map fd into keys[] and vals[]
- * (arrays of key_sz and val_sz bytes each), deleting each one, so that a
- * histogram map starts the next interval at zero.  Entries the BPF side
- * adds meanwhile stay for the next call.  Returns the number taken.
+ * Moves up to max entries out of the hash map fd into rows[], an array of
+ * structs of row_sz bytes holding the key (key_sz bytes at key_off) and
+ * the value (at val_off), deleting each one, so that a histogram map
+ * starts the next interval at zero.  Entries the BPF side adds meanwhile
+ * stay for the next call.  Returns the number of rows filled.
  */
-int map__drain(int fd, void *keys, size_t key_sz, void *vals, size_t val_sz, int max);
+int map__drain(int fd, void *rows, size_t row_sz, size_t key_off, size_t key_sz,
+	       size_t val_off, int max);
+
+/* map__drain into an array of structs with members `key` and `val`. */
+#define map__drain_rows(fd, rows, max)						\
+	map__drain(fd, rows, sizeof((rows)[0]),					\
+		   offsetof(__typeof__((rows)[0]), key), sizeof((rows)[0].key),	\
+		   offsetof(__typeof__((rows)[0]), val), max)
 
 /* Number of entries in the map (keys of at most 64 bytes). */
 int map__count(int fd);

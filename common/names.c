@@ -2,7 +2,18 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
+#include "bt.h"
 #include "names.h"
+
+const char *const bt_proto_names[BTPROTO_MAX] = {
+	[BTPROTO_L2CAP] = "L2CAP", [BTPROTO_HCI] = "HCI", [BTPROTO_SCO] = "SCO",
+	[BTPROTO_RFCOMM] = "RFCOMM", [BTPROTO_ISO] = "ISO",
+};
+
+const char *bt__proto_name(unsigned int proto)
+{
+	return proto < BTPROTO_MAX && bt_proto_names[proto] ? bt_proto_names[proto] : "?";
+}
 
 const char *errno__name(int err, char buf[16])
 {

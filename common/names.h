@@ -17,4 +17,11 @@ char *btaddr__format(const __u8 addr[6], char *buf);
  * tool keys on the id and builds the name here.  buf >= 12. */
 char *hci__name(unsigned int id, char *buf);
 
+/* Socket protocol names by BTPROTO_* (bt.h): "L2CAP", "HCI", "SCO",
+ * "RFCOMM", "ISO"; NULL for the numbers in between. */
+extern const char *const bt_proto_names[];
+
+/* bt_proto_names[proto], or "?" for a protocol without a name. */
+const char *bt__proto_name(unsigned int proto);
+
 #endif

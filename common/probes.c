@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +39,9 @@ static bool path_exists(const char *p)
 	return access(p, F_OK) == 0;
 }
 
-/* The module the tool traces (tool__begin's): where its functions are
- * looked for unless a probe names another home. */
-static const char *tool_module;
-
 int preflight__check(const char *module)
 {
-	char path[128];
-
-	tool_module = module;
+	char path[PATH_MAX];
 
 	if (!has_bpf_caps()) {
 		warnx_tool("must be run as root, or with CAP_BPF and CAP_PERFMON");
@@ -76,23 +71,116 @@ int preflight__check(const char *module)
 	return 0;
 }
 
+/*
+ * Growing arrays: every table below grows as needed and a failed
+ * allocation is an error said in one line, so nothing is dropped quietly.
+ */
+static void *grow(void *arr, int *cap, int need, size_t elem)
+{
+	int ncap = *cap ? *cap * 2 : 8;
+	void *p;
+
+	if (need < *cap)
+		return arr;
+	while (ncap <= need)
+		ncap *= 2;
+	p = realloc(arr, (size_t)ncap * elem);
+	if (!p) {
+		warnx_tool("out of memory");
+		return NULL;
+	}
+	*cap = ncap;
+	return p;
+}
+
+/* Module names, each kept once for the run: struct probe and the tables
+ * below point at these. */
+static struct { char **names; int n, cap; } modnames;
+
+static const char *module_name(const char *name, size_t len)
+{
+	char **arr;
+	int i;
+
+	for (i = 0; i < modnames.n; i++)
+		if (strlen(modnames.names[i]) == len && !strncmp(modnames.names[i], name, len))
+			return modnames.names[i];
+	arr = grow(modnames.names, &modnames.cap, modnames.n, sizeof(*arr));
+	if (!arr)
+		return NULL;
+	modnames.names = arr;
+	arr[modnames.n] = strndup(name, len);
+	if (!arr[modnames.n]) {
+		warnx_tool("out of memory");
+		return NULL;
+	}
+	return arr[modnames.n++];
+}
+
 enum ksym_state { KSYM_MISSING, KSYM_FOUND, KSYM_CLONE };
 
-/* One pass over /proc/kallsyms for all the functions at once. */
-static int kallsyms_scan(struct probe *p, int n, enum ksym_state *state, char (*clone)[256])
+/* What /proc/kallsyms and BTF said about each probe of one selection. */
+struct lookup {
+	enum ksym_state state;
+	int btf_id;		/* in p->module's BTF; 0: not known */
+	char *clone;		/* KSYM_CLONE: the clone's name */
+};
+
+/* The "[module]" after a kallsyms name: "" for vmlinux. */
+static const char *kallsyms_module(char *end, char sep)
 {
-	char line[512], mod[64];
-	FILE *f = fopen("/proc/kallsyms", "r");
+	char *m;
+
+	if (sep == '\t' && end[1] == '[' && (m = strchr(end + 2, ']')))
+		return module_name(end + 2, m - end - 2);
+	return "";
+}
+
+/* One kallsyms text symbol against every probe still looked for. */
+static int kallsyms_match(struct probe *p, int n, struct lookup *l, char *name, char *end,
+			  char sep)
+{
 	int i;
+
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(p[i].func);
+
+		if (!p[i].wanted || l[i].state == KSYM_FOUND)
+			continue;
+		if (strncmp(name, p[i].func, len) != 0)
+			continue;
+		if (name[len] == '\0') {
+			p[i].module = kallsyms_module(end, sep);
+			if (!p[i].module)
+				return -1;
+			l[i].state = KSYM_FOUND;
+		} else if (name[len] == '.') {	/* the last clone listed is named */
+			l[i].state = KSYM_CLONE;
+			free(l[i].clone);
+			l[i].clone = strdup(name);
+			if (!l[i].clone)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* One pass over /proc/kallsyms for all the functions at once. */
+static int kallsyms_scan(struct probe *p, int n, struct lookup *l)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int err = 0;
 
 	if (!f) {
 		warnx_tool("cannot read /proc/kallsyms: %s", strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while (!err && getline(&line, &cap, f) > 0) {
 		/* "ffffffffc0a01234 t l2cap_sock_sendmsg\t[bluetooth]": parsed by
 		 * hand, sscanf over ~100k lines costs a second under emulation */
-		char *name = strchr(line, ' '), *end, *m, sep;
+		char *name = strchr(line, ' '), *end, sep;
 
 		if (!name || (name[1] != 't' && name[1] != 'T') || name[2] != ' ')
 			continue;
@@ -100,55 +188,41 @@ static int kallsyms_scan(struct probe *p, int n, enum ksym_state *state, char (*
 		end = name + strcspn(name, " \t\n");
 		sep = *end;
 		*end = '\0';
-		for (i = 0; i < n; i++) {
-			size_t len = strlen(p[i].func);
-
-			if (!p[i].wanted || state[i] == KSYM_FOUND)
-				continue;
-			if (strncmp(name, p[i].func, len) != 0)
-				continue;
-			if (name[len] == '\0') {
-				mod[0] = '\0';		/* "\t[module]" after the name */
-				if (sep == '\t' && end[1] == '[' && (m = strchr(end + 2, ']')))
-					snprintf(mod, sizeof(mod), "%.*s", (int)(m - end - 2), end + 2);
-				state[i] = KSYM_FOUND;
-				snprintf(p[i].module, sizeof(p[i].module), "%s", mod);
-			} else if (name[len] == '.') {
-				state[i] = KSYM_CLONE;
-				snprintf(clone[i], sizeof(clone[i]), "%s", name);
-			}
-		}
+		err = kallsyms_match(p, n, l, name, end, sep);
 	}
+	free(line);
 	fclose(f);
-	return 0;
+	return err;
 }
 
 /*
- * fentry/fexit targets, resolved by probes__select.  libbpf 1.1 finds a
- * program's target itself at load: for a module function it scans vmlinux's
- * BTF (~100k types), then every module's BTF (each scan walking vmlinux's
- * types again) in load order until the module comes up: seconds per program
- * under emulation, and more the more modules a machine has loaded.  Our own
- * handlers for the fentry and fexit sections (libbpf tries those before its
- * own) hand the kernel the id found once here.
+ * fentry/fexit targets, resolved by probes__select and keyed by program.
+ * libbpf 1.1 finds a program's target itself at load: for a module
+ * function it scans vmlinux's BTF (~100k types), then every module's BTF
+ * (each scan walking vmlinux's types again) in load order until the module
+ * comes up: seconds per program under emulation, and more the more modules
+ * a machine has loaded.  Our own handlers for the fentry and fexit sections
+ * (libbpf tries those before its own) hand the kernel the id found once
+ * here.
  */
-static struct attach_target {
-	const char *func;
-	int btf_id;
-	int btf_obj_fd;		/* 0: vmlinux */
-} targets[32];
-static int ntargets;
+static struct {
+	struct attach_target {
+		const struct bpf_program *prog;
+		int btf_id;
+		int btf_obj_fd;		/* 0: vmlinux */
+	} *t;
+	int n, cap;
+} targets;
 
 static int target_prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 			       long cookie)
 {
-	const char *func = strchr(bpf_program__section_name(prog), '/');
 	int i;
 
-	for (i = 0; func && i < ntargets; i++) {
-		if (!strcmp(targets[i].func, func + 1)) {
-			opts->attach_btf_id = targets[i].btf_id;
-			opts->attach_btf_obj_fd = targets[i].btf_obj_fd;
+	for (i = 0; i < targets.n; i++) {
+		if (targets.t[i].prog == prog) {
+			opts->attach_btf_id = targets.t[i].btf_id;
+			opts->attach_btf_obj_fd = targets.t[i].btf_obj_fd;
 			return 0;
 		}
 	}
@@ -163,36 +237,61 @@ static int target_attach(const struct bpf_program *prog, long cookie, struct bpf
 	return libbpf_get_error(*link);
 }
 
-void probes__init(void)
+static int add_target(const struct bpf_program *prog, int btf_id, int btf_obj_fd)
+{
+	struct attach_target *t;
+
+	if (!prog)
+		return 0;
+	t = grow(targets.t, &targets.cap, targets.n, sizeof(*t));
+	if (!t)
+		return -1;
+	targets.t = t;
+	t[targets.n++] = (struct attach_target){ prog, btf_id, btf_obj_fd };
+	return 0;
+}
+
+/* BTBPF_ATTACH: one way for every function, or per function (0). */
+enum force_attach { FORCE_NONE, FORCE_KPROBE, FORCE_FENTRY };
+static enum force_attach force;
+
+int probes__init(void)
 {
 	LIBBPF_OPTS(libbpf_prog_handler_opts, o,
 		    .prog_prepare_load_fn = target_prepare_load,
 		    .prog_attach_fn = target_attach);
+	const char *env = getenv("BTBPF_ATTACH");
 
+	if (!env || !env[0])
+		force = FORCE_NONE;
+	else if (!strcmp(env, "kprobe"))
+		force = FORCE_KPROBE;
+	else if (!strcmp(env, "fentry"))
+		force = FORCE_FENTRY;
+	else {
+		warnx_tool("invalid BTBPF_ATTACH: '%s' (expected kprobe or fentry)", env);
+		return -1;
+	}
 	libbpf_register_prog_handler("fentry+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, &o);
 	libbpf_register_prog_handler("fexit+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, &o);
+	return 0;
 }
 
-static void add_target(const char *func, int btf_id, int btf_obj_fd)
-{
-	if (ntargets < (int)(sizeof(targets) / sizeof(targets[0])))
-		targets[ntargets++] = (struct attach_target){ func, btf_id, btf_obj_fd };
-}
+/* Kernel BTF objects (the kernel's ids) by module, opened once each: they
+ * must stay open until the programs load. */
+static struct { struct { const char *name; int fd; } *m; int n, cap; } btf_fds;
 
-/* An fd for a module's kernel BTF object (the kernel's ids), -1 if none.
- * Opened once per module: it must stay open until the programs load. */
+/* The fd of a module's kernel BTF object, -1 if none. */
 static int kernel_btf_fd(const char *module)
 {
-	static struct { char name[56]; int fd; } open_fds[8];
-	static int nopen;
 	struct bpf_btf_info info;
-	char name[64];
+	char name[64];		/* a module name is at most 55 bytes (MODULE_NAME_LEN) */
 	__u32 id = 0, len;
 	int fd, i;
 
-	for (i = 0; i < nopen; i++)
-		if (!strcmp(open_fds[i].name, module))
-			return open_fds[i].fd;
+	for (i = 0; i < btf_fds.n; i++)
+		if (btf_fds.m[i].name == module)
+			return btf_fds.m[i].fd;
 	while (!bpf_btf_get_next_id(id, &id)) {
 		fd = bpf_btf_get_fd_by_id(id);
 		if (fd < 0)
@@ -203,10 +302,15 @@ static int kernel_btf_fd(const char *module)
 		len = sizeof(info);
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
 		    !strcmp(name, module)) {
-			if (nopen < 8) {
-				snprintf(open_fds[nopen].name, sizeof(open_fds[0].name), "%s", module);
-				open_fds[nopen++].fd = fd;
+			void *m = grow(btf_fds.m, &btf_fds.cap, btf_fds.n, sizeof(*btf_fds.m));
+
+			if (!m) {
+				close(fd);
+				return -1;
 			}
+			btf_fds.m = m;
+			btf_fds.m[btf_fds.n].name = module;
+			btf_fds.m[btf_fds.n++].fd = fd;
 			return fd;
 		}
 		close(fd);
@@ -217,18 +321,20 @@ static int kernel_btf_fd(const char *module)
 /*
  * Kernel BTF, parsed once per run and shared by every lookup before the
  * load: probes__select (btacklat chooses twice) and a tool's own
- * (probes__btf_of).  tool__load_attach frees it before libbpf parses its
- * own copy, so the two are never held at once.
+ * (probes__enum_value).  tool__load_attach frees it before
+ * libbpf parses its own copy, so the two are never held at once.
  */
 static struct {
 	struct btf *vmlinux;
-	struct { char name[56]; struct btf *btf; } mods[8];
-	int nmods;
+	struct { const char *name; struct btf *btf; } *mods;
+	int nmods, cap;
 } kbtf;
 
-/* The BTF of a loaded module ("" or NULL: vmlinux's); NULL if none. */
+/* The BTF of a loaded module (interned name; "" or NULL: vmlinux's); NULL
+ * if none. */
 static struct btf *btf_for(const char *module)
 {
+	void *mods;
 	int i;
 
 	if (!kbtf.vmlinux)
@@ -236,11 +342,13 @@ static struct btf *btf_for(const char *module)
 	if (!kbtf.vmlinux || !module || !module[0])
 		return kbtf.vmlinux;
 	for (i = 0; i < kbtf.nmods; i++)
-		if (!strcmp(kbtf.mods[i].name, module))
+		if (kbtf.mods[i].name == module)
 			return kbtf.mods[i].btf;
-	if (kbtf.nmods == 8)
+	mods = grow(kbtf.mods, &kbtf.cap, kbtf.nmods, sizeof(*kbtf.mods));
+	if (!mods)
 		return NULL;
-	snprintf(kbtf.mods[i].name, sizeof(kbtf.mods[i].name), "%s", module);
+	kbtf.mods = mods;
+	kbtf.mods[i].name = module;
 	kbtf.mods[i].btf = btf__load_module_btf(module, kbtf.vmlinux);
 	kbtf.nmods++;
 	return kbtf.mods[i].btf;
@@ -253,15 +361,16 @@ void probes__release_btf(void)
 	for (i = 0; i < kbtf.nmods; i++)
 		btf__free(kbtf.mods[i].btf);
 	btf__free(kbtf.vmlinux);
+	free(kbtf.mods);
 	memset(&kbtf, 0, sizeof(kbtf));
 }
 
-/* Where a module's code is: the module's name when it is loaded as a
- * module, "" when it is built into the image (or is "vmlinux"), NULL when
- * it is not there at all. */
+/* Where a module's code is: the module's name (interned) when it is loaded
+ * as a module, "" when it is built into the image (or is "vmlinux"), NULL
+ * when it is not there at all. */
 static const char *module_home(const char *name)
 {
-	char path[128];
+	char path[PATH_MAX];
 
 	if (!name || !strcmp(name, "vmlinux"))
 		return "";
@@ -269,41 +378,63 @@ static const char *module_home(const char *name)
 	if (!path_exists(path))
 		return NULL;
 	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
-	return path_exists(path) ? name : "";
-}
-
-struct btf *probes__btf_of(const char *module)
-{
-	const char *home = module_home(module);
-
-	return home ? btf_for(home) : NULL;
+	return path_exists(path) ? module_name(name, strlen(name)) : "";
 }
 
 /*
- * The BTF id of p->func's FUNC in p->module's BTF ("": vmlinux), 0 when it
- * is not there.  A module function is looked for among the module's own
- * types only: btf__find_by_name_kind on a module's BTF walks vmlinux's
- * ~100k types first.
+ * The type ids a lookup in module's BTF walks: a module's own types only,
+ * since btf__find_by_name_kind (and a walk from id 1) on a module's split
+ * BTF goes through vmlinux's ~100k types first; all of vmlinux's for "".
  */
-static int btf_func_id(const struct probe *p)
+static void own_types(struct btf *btf, const char *module, int *first, int *end)
 {
-	struct btf *btf = btf_for(p->module);
-	int id, n;
+	*first = module[0] ? (int)btf__type_cnt(btf__base_btf(btf)) : 1;
+	*end = btf__type_cnt(btf);
+}
+
+/* The BTF id of func's FUNC in module's BTF ("": vmlinux), 0 when absent. */
+static int btf_func_id(const char *module, const char *func)
+{
+	struct btf *btf = btf_for(module);
+	int id, first, end;
 
 	if (!btf)
 		return 0;
-	if (!p->module[0]) {
-		id = btf__find_by_name_kind(btf, p->func, BTF_KIND_FUNC);
+	if (!module[0]) {
+		id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
 		return id > 0 ? id : 0;
 	}
-	n = btf__type_cnt(btf);
-	for (id = btf__type_cnt(btf__base_btf(btf)); id < n; id++) {
+	own_types(btf, module, &first, &end);
+	for (id = first; id < end; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 
-		if (btf_is_func(t) && !strcmp(btf__name_by_offset(btf, t->name_off), p->func))
+		if (btf_is_func(t) && !strcmp(btf__name_by_offset(btf, t->name_off), func))
 			return id;
 	}
 	return 0;
+}
+
+int probes__enum_value(const char *module, const char *name)
+{
+	const char *home = module_home(module);
+	struct btf *btf = home ? btf_for(home) : NULL;
+	int id, first, end, j;
+
+	if (!btf)
+		return -1;
+	own_types(btf, home, &first, &end);
+	for (id = first; id < end; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (j = 0; j < btf_vlen(t); j++)
+			if (!strcmp(btf__name_by_offset(btf, e[j].name_off), name))
+				return e[j].val;
+	}
+	return -1;
 }
 
 /*
@@ -314,36 +445,34 @@ static int btf_func_id(const struct probe *p)
  * without /proc/kallsyms, which takes a second to read under emulation.
  * A home module that is not loaded cannot have it.
  */
-static int btf_home_func_id(struct probe *p)
+static int btf_home_func_id(struct probe *p, const char *tool_module)
 {
 	const char *home = module_home(p->home ? p->home : tool_module);
 
-	p->module[0] = '\0';
-	if (!home)
-		return 0;
-	snprintf(p->module, sizeof(p->module), "%s", home);
-	return btf_func_id(p);
+	p->module = home ? home : "";
+	return home ? btf_func_id(home, p->func) : 0;
 }
 
-/* fentry or kprobe for one present function (BTBPF_ATTACH=force or the
+/* fentry or kprobe for one present function (BTBPF_ATTACH or the
  * function's BTF decides); id: its BTF id if known, else 0.  fentry
  * targets go into the table above. */
-static int choose_attach(struct probe *p, const char *force, int id)
+static int choose_attach(struct probe *p, int id)
 {
+	bool has_btf_prog = p->fentry || p->fexit;
 	int btf_fd = 0;
 
-	if (force && !strcmp(force, "kprobe")) {
+	if (force == FORCE_KPROBE) {
 		p->use_fentry = false;
 		return 0;
 	}
-	if (p->fentry && !id)	/* found by kallsyms, maybe in another module */
-		id = btf_func_id(p);
+	if (has_btf_prog && !id)	/* found by kallsyms, maybe in another module */
+		id = btf_func_id(p->module, p->func);
 	if (id && p->module[0] && (btf_fd = kernel_btf_fd(p->module)) < 0)
 		id = 0;		/* no kernel BTF object to name it by */
-	p->use_fentry = (force && !strcmp(force, "fentry")) || id > 0;
+	p->use_fentry = force == FORCE_FENTRY || id > 0;
 	if (!p->use_fentry)
 		return 0;
-	if (!p->fentry) {
+	if (!has_btf_prog) {
 		warnx_tool("%s has no fentry program", p->func);
 		return -1;
 	}
@@ -351,8 +480,75 @@ static int choose_attach(struct probe *p, const char *force, int id)
 		warnx_tool("%s is not in the kernel's BTF: cannot use fentry", p->func);
 		return -1;
 	}
-	add_target(p->func, id, btf_fd);
+	if (add_target(p->fentry, id, btf_fd) || add_target(p->fexit, id, btf_fd))
+		return -1;
 	return 0;
+}
+
+/* <func>_<kind> in obj, NULL if the object has no such program. */
+static struct bpf_program *program_of(struct bpf_object *obj, const char *func,
+				      const char *kind)
+{
+	struct bpf_program *prog;
+	char *name;
+
+	if (asprintf(&name, "%s_%s", func, kind) < 0)
+		return NULL;
+	prog = bpf_object__find_program_by_name(obj, name);
+	free(name);
+	return prog;
+}
+
+/* Finds each probe's programs in obj by name; a probe with none is a bug
+ * in the tool: one line, -1. */
+static int bind_programs(struct bpf_object *obj, struct probe *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		p[i].fentry = program_of(obj, p[i].func, "fentry");
+		p[i].fexit = program_of(obj, p[i].func, "fexit");
+		p[i].kprobe = program_of(obj, p[i].func, "kprobe");
+		p[i].kretprobe = program_of(obj, p[i].func, "kretprobe");
+		if (!p[i].fentry && !p[i].fexit && !p[i].kprobe && !p[i].kretprobe) {
+			warnx_tool("%s: no BPF program for it in the object", p[i].func);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Looks every wanted probe up in BTF, then in /proc/kallsyms when a needed
+ * one is not there (an optional function BTF lacks is skipped; a needed one
+ * may still be there for a kprobe, or we say why not). */
+static int look_up(struct probe *p, int n, struct lookup *l, const char *tool_module)
+{
+	bool ask_kallsyms = false;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!p[i].wanted)
+			continue;
+		l[i].btf_id = btf_home_func_id(&p[i], tool_module);
+		l[i].state = l[i].btf_id ? KSYM_FOUND : KSYM_MISSING;
+		if (l[i].state != KSYM_FOUND && !p[i].optional)
+			ask_kallsyms = true;
+	}
+	return ask_kallsyms ? kallsyms_scan(p, n, l) : 0;
+}
+
+/* One line and -1 for a needed function that is not there to trace. */
+static int check_present(const struct probe *p, const struct lookup *l)
+{
+	if (!p->wanted || l->state == KSYM_FOUND || p->optional)
+		return 0;
+	if (l->state == KSYM_CLONE)
+		warnx_tool("kernel function %s exists only as %s (compiler clone with changed arguments): cannot trace it",
+			   p->func, l->clone);
+	else
+		warnx_tool("kernel function %s not found: inlined or missing on this kernel",
+			   p->func);
+	return -1;
 }
 
 static void set_autoload(struct bpf_program *prog, bool on)
@@ -361,61 +557,48 @@ static void set_autoload(struct bpf_program *prog, bool on)
 		bpf_program__set_autoload(prog, on);
 }
 
-int probes__select(struct probe *p, int n)
+/* Loads the chosen programs of p only; with -v, says what was chosen. */
+static void apply_choice(const struct probe *p)
 {
-	enum ksym_state *state = calloc(n, sizeof(*state));
-	char (*clone)[256] = calloc(n, sizeof(*clone));
-	int *ids = calloc(n, sizeof(*ids));
-	const char *force = getenv("BTBPF_ATTACH");
-	bool ask_kallsyms = false;
+	set_autoload(p->fentry, p->enabled && p->use_fentry);
+	set_autoload(p->fexit, p->enabled && p->use_fentry);
+	set_autoload(p->kprobe, p->enabled && !p->use_fentry);
+	set_autoload(p->kretprobe, p->enabled && !p->use_fentry);
+	if (common_env.verbose && p->wanted)
+		fprintf(stderr, "%s: %s%s%s%s: %s\n", tool_name, p->func,
+			p->module[0] ? " [" : "", p->module, p->module[0] ? "]" : "",
+			!p->enabled ? "not present, skipped" :
+			p->use_fentry ? "fentry" : "kprobe");
+}
+
+int probes__select(struct bpf_object *obj, const char *module, struct probe *p, int n)
+{
+	struct lookup *l = calloc(n, sizeof(*l));
 	int i, err = -1;
 
-	if (!state || !clone || !ids)
-		goto out;
-	ntargets = 0;	/* a tool may choose again (btacklat does) */
-	for (i = 0; i < n; i++) {
-		if (!p[i].wanted)
-			continue;
-		ids[i] = btf_home_func_id(&p[i]);
-		state[i] = ids[i] ? KSYM_FOUND : KSYM_MISSING;
-		/* an optional function BTF does not have is skipped; a needed
-		 * one may still be there for a kprobe, or we say why not */
-		if (state[i] != KSYM_FOUND && !p[i].optional)
-			ask_kallsyms = true;
+	if (!l) {
+		warnx_tool("out of memory");
+		return -1;
 	}
-	if (ask_kallsyms && kallsyms_scan(p, n, state, clone))
+	targets.n = 0;	/* a tool may choose again (btacklat does) */
+	if (bind_programs(obj, p, n) || look_up(p, n, l, module))
 		goto out;
 	for (i = 0; i < n; i++) {
-		p[i].enabled = false;
-		if (p[i].wanted && state[i] != KSYM_FOUND && !p[i].optional) {
-			if (state[i] == KSYM_CLONE)
-				warnx_tool("kernel function %s exists only as %s (compiler clone with changed arguments): cannot trace it",
-					   p[i].func, clone[i]);
-			else
-				warnx_tool("kernel function %s not found: inlined or missing on this kernel",
-					   p[i].func);
+		if (!p[i].module)
+			p[i].module = "";
+		if (check_present(&p[i], &l[i]))
 			goto out;
-		}
-		if (p[i].wanted && state[i] == KSYM_FOUND) {
-			p[i].enabled = true;
-			if (choose_attach(&p[i], force, ids[i]))
-				goto out;
-		}
-		set_autoload(p[i].fentry, p[i].enabled && p[i].use_fentry);
-		set_autoload(p[i].fexit, p[i].enabled && p[i].use_fentry);
-		set_autoload(p[i].kprobe, p[i].enabled && !p[i].use_fentry);
-		set_autoload(p[i].kretprobe, p[i].enabled && !p[i].use_fentry);
-		if (common_env.verbose && p[i].wanted)
-			fprintf(stderr, "%s: %s%s%s%s: %s\n", tool_name, p[i].func,
-				p[i].module[0] ? " [" : "", p[i].module, p[i].module[0] ? "]" : "",
-				!p[i].enabled ? "not present, skipped" :
-				p[i].use_fentry ? "fentry" : "kprobe");
+		p[i].enabled = p[i].wanted && l[i].state == KSYM_FOUND;
+		p[i].use_fentry = false;
+		if (p[i].enabled && choose_attach(&p[i], l[i].btf_id))
+			goto out;
+		apply_choice(&p[i]);
 	}
 	err = 0;
 out:
-	free(ids);
-	free(state);
-	free(clone);
+	for (i = 0; i < n; i++)
+		free(l[i].clone);
+	free(l);
 	return err;
 }
 

@@ -13,41 +13,45 @@
  */
 int preflight__check(const char *module);
 
-/* Registers our fentry/fexit section handlers with libbpf (see probes.c);
- * before the first skeleton is opened. */
-void probes__init(void);
+/* Registers our fentry/fexit section handlers with libbpf (see probes.c)
+ * and reads BTBPF_ATTACH (kprobe or fentry forces that way, unset or empty:
+ * per function).  Before the first skeleton is opened.  Any other value is
+ * an error: one line, return -1. */
+int probes__init(void);
 
-/* One traced kernel function and the programs that can hook it.  The
- * exit-side programs may be NULL. */
+/*
+ * One traced kernel function.  A tool fills in the first four fields; the
+ * programs are found in the BPF object by name: <func>_fentry,
+ * <func>_fexit, <func>_kprobe, <func>_kretprobe, each of which may be
+ * missing (an fexit alone serves the BTF side, a kprobe alone the other).
+ */
 struct probe {
 	const char *func;
-	struct bpf_program *fentry, *fexit;
-	struct bpf_program *kprobe, *kretprobe;
 	bool wanted;		/* the run needs it (else nothing is loaded) */
 	bool optional;		/* may be absent (module not loaded, older kernel) */
 	const char *home;	/* its module if not the tool's; "vmlinux": the image */
 	/* filled in by probes__select */
+	struct bpf_program *fentry, *fexit, *kprobe, *kretprobe;
 	bool enabled;
 	bool use_fentry;
-	char module[56];	/* "" for vmlinux */
+	const char *module;	/* where it was found; "" for vmlinux */
 };
 
 /*
- * For each wanted function: find it in its module's BTF (the tool's module,
- * or p->home; /proc/kallsyms only for a needed one BTF lacks), then pick
- * fentry when the BTF has it, else kprobe,
- * and turn autoload off for every program not chosen.  Must run between
- * open and load.  BTBPF_ATTACH=kprobe or =fentry in the environment forces
- * one way (tests use it to cover both).  A wanted, non-optional function
+ * For each wanted function: find it in its home's BTF (p->home, else
+ * module, the tool's; /proc/kallsyms only for a needed one BTF lacks),
+ * then pick fentry when the BTF has it, else kprobe, and turn autoload off
+ * for every program of obj not chosen.  Must run between open and load;
+ * may run again (btacklat chooses twice).  A wanted, non-optional function
  * that is missing, or present only as a compiler clone (foo.isra.0), is an
  * error: one line naming it, return -1.
  */
-int probes__select(struct probe *p, int n);
+int probes__select(struct bpf_object *obj, const char *module, struct probe *p, int n);
 
-/* The BTF that has a module's types (its own if loaded as a module,
- * vmlinux's if built in), NULL if the module is not there.  Shared with
- * probes__select; valid until probes__release_btf. */
-struct btf *probes__btf_of(const char *module);
+/* The value of enumerator name among module's types (vmlinux's when the
+ * module is built in), from the kernel BTF probes__select uses too (one
+ * parse per run); -1 when absent. */
+int probes__enum_value(const char *module, const char *name);
 
 /* Frees the kernel BTF parsed for the lookups (tool__load_attach does,
  * before libbpf parses its own). */

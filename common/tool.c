@@ -16,7 +16,8 @@ int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv
 	if (argp_parse(&with_common, argc, argv, 0, NULL, NULL))
 		return EXIT_USAGE;
 	trace__init(tool);
-	probes__init();
+	if (probes__init())
+		return 1;
 	if (preflight__check(module))
 		return 1;
 	return 0;

@@ -15,10 +15,13 @@
 #include "cli.h"
 #include "hist.h"
 #include "json.h"
+#include "maps.h"
 #include "names.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
+
+#define TRACED_MODULE "bluetooth"
 
 static struct env {
 	bool per_conn;
@@ -57,16 +60,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* hci_conn->type, include/net/bluetooth/hci.h (0x82 was ISO_LINK until
- * 6.16, CIS_LINK since 6.17) */
+/* hci_conn->type (bt.h); 0x82 reads "ISO": ISO_LINK before 6.17 */
 static const char *link_name(__u8 type)
 {
 	switch (type) {
-	case 0x01: return "ACL";
-	case 0x80: return "LE";
-	case 0x82: return "ISO";
-	case 0x83: return "BIS";
-	case 0x84: return "PA";
+	case ACL_LINK: return "ACL";
+	case LE_LINK: return "LE";
+	case CIS_LINK: return "ISO";
+	case BIS_LINK: return "BIS";
+	case PA_LINK: return "PA";
 	default: return "?";
 	}
 }
@@ -88,29 +90,6 @@ static int row_cmp(const void *a, const void *b)
 	if (x->handle != y->handle)
 		return x->handle - y->handle;
 	return memcmp(x->peer, y->peer, sizeof(x->peer));
-}
-
-#define MAX_ROWS 1024
-
-/* Takes every histogram out of the map, so each interval starts at zero. */
-static int drain_hists(int fd, struct row *rows)
-{
-	struct hist_key keys[MAX_ROWS], *prev = NULL;
-	int nkeys = 0, n = 0, i;
-
-	while (nkeys < MAX_ROWS && !bpf_map_get_next_key(fd, prev, &keys[nkeys])) {
-		prev = &keys[nkeys];
-		nkeys++;
-	}
-	for (i = 0; i < nkeys; i++) {
-		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &rows[n].val) &&
-		    (bpf_map_lookup_elem(fd, &keys[i], &rows[n].val) ||
-		     bpf_map_delete_elem(fd, &keys[i])))
-			continue;
-		rows[n++].key = keys[i];
-	}
-	qsort(rows, n, sizeof(rows[0]), row_cmp);
-	return n;
 }
 
 static void print_row_text(const struct row *r, const char *unit)
@@ -142,29 +121,25 @@ static void print_row_json(const struct row *r, const char *unit)
 	printf("}\n");
 }
 
+static void print_row(const void *row, const char *unit)
+{
+	const struct row *r = row;
+
+	/* a connection that only left unacked stamps has no histogram */
+	if (!hist__total(r->val.slots, ACK_SLOTS) && !r->val.unacked)
+		return;
+	if (common_env.json)
+		print_row_json(r, unit);
+	else
+		print_row_text(r, unit);
+}
+
 static bool print_hists(void *ctx, bool final)
 {
 	struct btacklat_bpf *obj = ctx;
-	static struct row rows[MAX_ROWS];
-	const char *unit = hist_env.millis ? "msecs" : "usecs";
-	char ts[16];
-	int n, i;
+	static struct row rows[ACK_MAX_HISTS];
 
-	n = drain_hists(bpf_map__fd(obj->maps.hists), rows);
-	if (!common_env.json) {
-		printf("\n");
-		if (common_env.timestamp)
-			printf("%s\n", trace__time_now(ts));
-	}
-	for (i = 0; i < n; i++) {
-		/* a connection that only left unacked stamps has no histogram */
-		if (!hist__total(rows[i].val.slots, ACK_SLOTS) && !rows[i].val.unacked)
-			continue;
-		if (common_env.json)
-			print_row_json(&rows[i], unit);
-		else
-			print_row_text(&rows[i], unit);
-	}
+	hist__print_map(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS, row_cmp, print_row);
 	return true;
 }
 
@@ -195,9 +170,6 @@ static void print_summary(const struct ack_stats *s)
 
 /* ---- setup ---- */
 
-#define PROBE(name) { .func = #name, .fentry = obj->progs.name##_fentry, \
-	.kprobe = obj->progs.name##_kprobe }
-
 enum { P_SEND, P_NUM_COMP, P_TXQ, P_TXDQ, P_DEL, P_MAX };
 
 static void want(struct probe *p, bool send_frame, bool txq, bool del)
@@ -213,15 +185,14 @@ static void want(struct probe *p, bool send_frame, bool txq, bool del)
  * FIFO fed by hci_send_frame and hci_num_comp_pkts_evt (6.1: both static,
  * present, with BTF).
  */
-static int select_probes(struct probe *p, enum ack_mode *mode)
+static int select_probes(struct bpf_object *obj, struct probe *p, enum ack_mode *mode)
 {
 	want(p, false, true, false);
-	p[P_TXQ].optional = p[P_TXDQ].optional = true;
-	if (probes__select(p, P_MAX))
+	if (probes__select(obj, TRACED_MODULE, p, P_MAX))
 		return -1;
 	*mode = p[P_TXQ].enabled && p[P_TXDQ].enabled ? MODE_TXQ : MODE_FIFO;
 	want(p, *mode == MODE_FIFO, *mode == MODE_TXQ, true);
-	return probes__select(p, P_MAX);
+	return probes__select(obj, TRACED_MODULE, p, P_MAX);
 }
 
 int main(int argc, char **argv)
@@ -234,7 +205,7 @@ int main(int argc, char **argv)
 	enum ack_mode mode;
 	int err;
 
-	err = tool__begin("btacklat", &argp, argc, argv, "bluetooth");
+	err = tool__begin("btacklat", &argp, argc, argv, TRACED_MODULE);
 	if (err)
 		return err;
 
@@ -246,13 +217,13 @@ int main(int argc, char **argv)
 	obj->rodata->targ_ms = hist_env.millis;
 
 	struct probe probes[P_MAX] = {
-		[P_SEND] = PROBE(hci_send_frame),
-		[P_NUM_COMP] = PROBE(hci_num_comp_pkts_evt),
-		[P_TXQ] = PROBE(hci_conn_tx_queue),
-		[P_TXDQ] = PROBE(hci_conn_tx_dequeue),
-		[P_DEL] = PROBE(hci_conn_del),
+		[P_SEND] = { .func = "hci_send_frame" },
+		[P_NUM_COMP] = { .func = "hci_num_comp_pkts_evt" },
+		[P_TXQ] = { .func = "hci_conn_tx_queue", .optional = true },
+		[P_TXDQ] = { .func = "hci_conn_tx_dequeue", .optional = true },
+		[P_DEL] = { .func = "hci_conn_del" },
 	};
-	err = select_probes(probes, &mode);
+	err = select_probes(obj->obj, probes, &mode);
 	if (err)
 		goto cleanup;
 

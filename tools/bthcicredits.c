@@ -13,7 +13,6 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include "bthcicredits.h"
 #include "bthcicredits.skel.h"
 #include "cli.h"
@@ -23,6 +22,8 @@
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
+
+#define TRACED_MODULE "bluetooth"
 
 static struct env {
 	bool events;
@@ -79,35 +80,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* ---- kernel facts read from BTF ---- */
-
-/*
- * HCI_SCO_FLOWCTL is a member of an anonymous enum (hci.h), so CO-RE cannot
- * relocate it: look its value up in the bluetooth module's BTF.  It exists
- * from 6.15 and in the 6.1.y backports (39 on Debian 6.1.192); without it
- * the kernel never debits sco_cnt.  Returns -1 when absent.
- */
-static int find_enum_value(const char *name)
-{
-	struct btf *btf = probes__btf_of("bluetooth");	/* built in: vmlinux's */
-	int i, j, n;
-
-	if (!btf)
-		return -1;
-	n = btf__type_cnt(btf);
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
-		const struct btf_enum *e;
-
-		if (!btf_is_enum(t))
-			continue;
-		e = btf_enum(t);
-		for (j = 0; j < btf_vlen(t); j++)
-			if (!strcmp(btf__name_by_offset(btf, e[j].name_off), name))
-				return e[j].val;
-	}
-	return -1;
-}
+/* ---- controllers ---- */
 
 static bool dev_exists(int dev)
 {
@@ -136,7 +109,7 @@ struct row {
 	bool had_prev;
 };
 
-#define MAX_ROWS (MAX_DEVS * CT_MAX)
+#define MAX_ROWS CREDITS_MAX_KEYS	/* every entry of the states map */
 
 static struct tick_state {
 	struct bthcicredits_bpf *obj;
@@ -240,7 +213,7 @@ static const struct row *find_row(const struct row *rows, int n, __u16 dev, __u8
 enum row_kind { ROW_OK, ROW_SHARED, ROW_NO_FLOWCTL, ROW_NO_BUFFERS };
 
 /*
- * How to read a pool on this kernel (see probe-map §3):
+ * How to read a pool on this kernel:
  *  - le_pkts 0: LE traffic is debited from acl_cnt (hci_sched_le);
  *  - iso_pkts 0: ISO uses le_cnt, else acl_cnt (hci_sched_iso up to 6.17);
  *  - SCO: debited only with HCI_SCO_FLOWCTL (6.15+ and 6.1.y backports);
@@ -491,20 +464,20 @@ static int setup(struct bthcicredits_bpf *obj, struct probe *probes, int n)
 
 	obj->rodata->targ_dev = hist_env.dev;
 	obj->rodata->targ_events = env.events;
-	obj->rodata->targ_sco_flowctl_bit = find_enum_value("HCI_SCO_FLOWCTL");
+	/* HCI_SCO_FLOWCTL is a member of an anonymous enum (hci.h), so CO-RE
+	 * cannot relocate it: its value comes from the module's BTF.  It
+	 * exists from 6.15 and in the 6.1.y backports (39 on Debian 6.1.192);
+	 * without it the kernel never debits sco_cnt.  -1 when absent. */
+	obj->rodata->targ_sco_flowctl_bit = probes__enum_value(TRACED_MODULE, "HCI_SCO_FLOWCTL");
 	if (common_env.verbose)
 		fprintf(stderr, "%s: HCI_SCO_FLOWCTL bit: %d\n", tool_name,
 			obj->rodata->targ_sco_flowctl_bit);
-	err = probes__select(probes, n);
+	err = probes__select(obj->obj, TRACED_MODULE, probes, n);
 	if (err)
 		return err;
 	env.frames_counted = probes[n - 1].enabled;
 	return tool__load_attach(obj->skeleton);
 }
-
-#define PROBE(name) { .func = #name, .fentry = obj->progs.name##_fentry,	\
-	.fexit = obj->progs.name##_fexit, .kprobe = obj->progs.name##_kprobe,		\
-	.kretprobe = obj->progs.name##_kretprobe, .wanted = true }
 
 int main(int argc, char **argv)
 {
@@ -517,7 +490,7 @@ int main(int argc, char **argv)
 	int err, n;
 
 	hist_env.ia.interval = 1;	/* a table every second unless told */
-	err = tool__begin("bthcicredits", &argp, argc, argv, "bluetooth");
+	err = tool__begin("bthcicredits", &argp, argc, argv, TRACED_MODULE);
 	if (err)
 		return err;
 	if (hist_env.dev >= 0 && !dev_exists(hist_env.dev)) {
@@ -530,12 +503,11 @@ int main(int argc, char **argv)
 	if (!obj)
 		return 1;
 	struct probe probes[] = {
-		PROBE(hci_tx_work),
-		PROBE(hci_num_comp_pkts_evt),
-		PROBE(hci_conn_del),
+		{ .func = "hci_tx_work", .wanted = true },
+		{ .func = "hci_num_comp_pkts_evt", .wanted = true },
+		{ .func = "hci_conn_del", .wanted = true },
 		/* last: only for the frame count of SCO without flow control */
-		{ .func = "hci_send_frame", .fentry = obj->progs.hci_send_frame_fentry,
-		  .kprobe = obj->progs.hci_send_frame_kprobe, .wanted = true, .optional = true },
+		{ .func = "hci_send_frame", .wanted = true, .optional = true },
 	};
 	n = sizeof(probes) / sizeof(probes[0]);
 	err = setup(obj, probes, n);

@@ -15,14 +15,17 @@
 #include "btsnoop-sock.skel.h"
 #include "cli.h"
 #include "json.h"
+#include "maps.h"
 #include "names.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
 
+#define TRACED_MODULE "bluetooth"
+
 static struct env {
 	__u32 pid;
-	unsigned int protos;	/* bit per enum bt_proto; 0 = all */
+	unsigned int protos;	/* bit per BTPROTO_*; 0 = all */
 	bool failed;
 	bool count;
 	bool addr;
@@ -31,10 +34,8 @@ static struct env {
 	long duration;
 } env;
 
-static const char *const proto_names[BT_PROTO_MAX] = {
-	[BT_L2CAP] = "L2CAP", [BT_HCI] = "HCI", [BT_SCO] = "SCO",
-	[BT_RFCOMM] = "RFCOMM", [BT_ISO] = "ISO",
-};
+/* indexed by BTPROTO_*, NULL where unnamed (common/names.c) */
+static const char *const *const proto_names = bt_proto_names;
 
 const char argp_program_doc[] =
 "Trace sendmsg/recvmsg on Bluetooth sockets (L2CAP, SCO, HCI, RFCOMM, ISO).\n"
@@ -73,10 +74,10 @@ static void parse_protos(struct argp_state *state, char *arg)
 	int i;
 
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < BT_PROTO_MAX; i++)
+		for (i = 0; i < BTPROTO_MAX; i++)
 			if (proto_names[i] && !strcasecmp(tok, proto_names[i]))
 				break;
-		if (i == BT_PROTO_MAX)
+		if (i == BTPROTO_MAX)
 			argp_error(state, "unknown protocol: '%s' (expected l2cap, sco, hci, rfcomm, iso)", tok);
 		env.protos |= 1u << i;
 	}
@@ -159,9 +160,9 @@ static const char *comm_label(const struct sock_event *e, char *buf, size_t len)
 
 static void chan_text(const struct sock_event *e, char *buf, size_t len)
 {
-	if (e->proto == BT_L2CAP && (e->flags & EV_HAS_PEER))
+	if (e->proto == BTPROTO_L2CAP && (e->flags & EV_HAS_PEER))
 		snprintf(buf, len, "psm=0x%04x cid=0x%04x", e->psm, e->cid);
-	else if (e->proto == BT_RFCOMM && (e->flags & EV_HAS_PEER))
+	else if (e->proto == BTPROTO_RFCOMM && (e->flags & EV_HAS_PEER))
 		snprintf(buf, len, "ch=%u", e->cid);
 	else
 		snprintf(buf, len, "-");
@@ -221,9 +222,9 @@ static void print_event_json(const struct sock_event *e)
 		printf(",\"dev\":\"%s\"", hci__name(e->dev, buf));
 	if (e->flags & EV_HAS_HANDLE)
 		printf(",\"handle\":%u", e->handle);
-	if (e->proto == BT_L2CAP && (e->flags & EV_HAS_PEER))
+	if (e->proto == BTPROTO_L2CAP && (e->flags & EV_HAS_PEER))
 		printf(",\"psm\":%u,\"cid\":%u", e->psm, e->cid);
-	if (e->proto == BT_RFCOMM && (e->flags & EV_HAS_PEER))
+	if (e->proto == BTPROTO_RFCOMM && (e->flags & EV_HAS_PEER))
 		printf(",\"channel\":%u", e->cid);
 	printf("}\n");
 }
@@ -232,7 +233,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct sock_event *e = data;
 
-	if (size < sizeof(*e) || e->proto >= BT_PROTO_MAX || !proto_names[e->proto])
+	if (size < sizeof(*e) || e->proto >= BTPROTO_MAX || !proto_names[e->proto])
 		return 0;
 	if (common_env.json)
 		print_event_json(e);
@@ -346,36 +347,24 @@ static void print_rows(struct count_row *rows, int n)
 		printf("\n");
 }
 
-#define MAX_ROWS 4096
-
 /* Drains the BPF counts map into one row per (PID, PROTO, DIR) and prints
  * it; each interval starts from zero. */
 static bool print_counts(void *ctx, bool final)
 {
 	struct btsnoop_sock_bpf *obj = ctx;
-	int fd = bpf_map__fd(obj->maps.counts);
-	static struct count_key keys[MAX_ROWS];
-	static struct count_row rows[MAX_ROWS];
-	struct count_key key, *prev = NULL;
-	struct count_val val;
-	int nkeys = 0, nrows = 0, i;
+	static struct { struct count_key key; struct count_val val; } counts[SNOOP_MAX_COUNTS];
+	static struct count_row rows[SNOOP_MAX_COUNTS];
+	int n = map__drain_rows(bpf_map__fd(obj->maps.counts), counts, SNOOP_MAX_COUNTS);
+	int nrows = 0, i;
 
-	while (nkeys < MAX_ROWS && !bpf_map_get_next_key(fd, prev, &key)) {
-		keys[nkeys] = key;
-		prev = &keys[nkeys++];
-	}
-	for (i = 0; i < nkeys; i++) {
-		struct count_row *r;
+	for (i = 0; i < n; i++) {
+		struct count_row *r = find_row(rows, &nrows, &counts[i].key);
 
-		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &val) &&
-		    (bpf_map_lookup_elem(fd, &keys[i], &val) || bpf_map_delete_elem(fd, &keys[i])))
-			continue;
-		r = find_row(rows, &nrows, &keys[i]);
-		memcpy(r->comm, val.comm, sizeof(r->comm));
-		r->calls += val.calls;
-		r->bytes += val.bytes;
-		if (keys[i].err)
-			add_err(r, keys[i].err, val.calls);
+		memcpy(r->comm, counts[i].val.comm, sizeof(r->comm));
+		r->calls += counts[i].val.calls;
+		r->bytes += counts[i].val.bytes;
+		if (counts[i].key.err)
+			add_err(r, counts[i].key.err, counts[i].val.calls);
 	}
 	qsort(rows, nrows, sizeof(rows[0]), row_cmp);
 	print_rows(rows, nrows);
@@ -387,10 +376,14 @@ static bool print_counts(void *ctx, bool final)
 
 /* ---- setup ---- */
 
-#define PROBE(name, proto_) { .func = #name, .fentry = obj->progs.name##_fentry, \
-	.fexit = obj->progs.name##_fexit, .kprobe = obj->progs.name##_kprobe,      \
-	.kretprobe = obj->progs.name##_kretprobe, .optional = true,                 \
-	.wanted = want_proto(proto_) }
+/* A socket handler: traced when its protocol is; needed when -P named
+ * it, else skipped when its module (rfcomm.ko) or kernel (ISO: 6.0+)
+ * lacks it. */
+static struct probe sock_probe(const char *func, int proto, const char *home)
+{
+	return (struct probe){ .func = func, .wanted = want_proto(proto),
+			       .optional = !env.protos, .home = home };
+}
 
 int main(int argc, char **argv)
 {
@@ -401,7 +394,7 @@ int main(int argc, char **argv)
 	struct btsnoop_sock_bpf *obj;
 	int err, n;
 
-	err = tool__begin("btsnoop-sock", &argp, argc, argv, "bluetooth");
+	err = tool__begin("btsnoop-sock", &argp, argc, argv, TRACED_MODULE);
 	if (err)
 		return err;
 
@@ -413,26 +406,19 @@ int main(int argc, char **argv)
 	obj->rodata->targ_count = env.count;
 
 	struct probe probes[] = {
-		PROBE(l2cap_sock_sendmsg, BT_L2CAP),
-		PROBE(l2cap_sock_recvmsg, BT_L2CAP),
-		PROBE(sco_sock_sendmsg, BT_SCO),
-		PROBE(sco_sock_recvmsg, BT_SCO),
-		PROBE(hci_sock_sendmsg, BT_HCI),
-		PROBE(hci_sock_recvmsg, BT_HCI),
-		PROBE(rfcomm_sock_sendmsg, BT_RFCOMM),
-		PROBE(rfcomm_sock_recvmsg, BT_RFCOMM),
-		PROBE(iso_sock_sendmsg, BT_ISO),
-		PROBE(iso_sock_recvmsg, BT_ISO),
+		sock_probe("l2cap_sock_sendmsg", BTPROTO_L2CAP, NULL),
+		sock_probe("l2cap_sock_recvmsg", BTPROTO_L2CAP, NULL),
+		sock_probe("sco_sock_sendmsg", BTPROTO_SCO, NULL),
+		sock_probe("sco_sock_recvmsg", BTPROTO_SCO, NULL),
+		sock_probe("hci_sock_sendmsg", BTPROTO_HCI, NULL),
+		sock_probe("hci_sock_recvmsg", BTPROTO_HCI, NULL),
+		sock_probe("rfcomm_sock_sendmsg", BTPROTO_RFCOMM, "rfcomm"),
+		sock_probe("rfcomm_sock_recvmsg", BTPROTO_RFCOMM, "rfcomm"),
+		sock_probe("iso_sock_sendmsg", BTPROTO_ISO, NULL),
+		sock_probe("iso_sock_recvmsg", BTPROTO_ISO, NULL),
 	};
 	n = sizeof(probes) / sizeof(probes[0]);
-	/* A protocol asked for by name must be traceable; the others are
-	 * skipped when their module (rfcomm) or kernel (ISO: 6.0+) lacks them. */
-	for (int i = 0; i < n; i++) {
-		probes[i].optional = !env.protos;
-		if (!strncmp(probes[i].func, "rfcomm_", 7))
-			probes[i].home = "rfcomm";	/* rfcomm.ko, not bluetooth.ko */
-	}
-	err = probes__select(probes, n);
+	err = probes__select(obj->obj, TRACED_MODULE, probes, n);
 	if (err)
 		goto cleanup;
 	if (!probes__count_enabled(probes, n)) {

@@ -25,7 +25,7 @@
 #include "tool.h"
 #include "trace.h"
 
-#define ALL_DEVS 0xffff
+#define TRACED_MODULE "btusb"
 #define BTUSB_DRIVER_DIR "/sys/bus/usb/drivers/btusb"
 
 static struct env {
@@ -59,17 +59,17 @@ static const struct argp_option opts[] = {
 static const char *type_name(__u8 type)
 {
 	switch (type) {
-	case PKT_CMD: return "CMD";
-	case PKT_ACL: return "ACL";
-	case PKT_SCO: return "SCO";
-	case PKT_ISO: return "ISO";
+	case HCI_COMMAND_PKT: return "CMD";
+	case HCI_ACLDATA_PKT: return "ACL";
+	case HCI_SCODATA_PKT: return "SCO";
+	case HCI_ISODATA_PKT: return "ISO";
 	default: return "?";
 	}
 }
 
 static int parse_type(struct argp_state *state, const char *arg)
 {
-	static const __u8 types[] = { PKT_CMD, PKT_ACL, PKT_SCO, PKT_ISO };
+	static const __u8 types[] = { HCI_COMMAND_PKT, HCI_ACLDATA_PKT, HCI_SCODATA_PKT, HCI_ISODATA_PKT };
 	size_t i;
 
 	for (i = 0; i < sizeof(types); i++)
@@ -164,8 +164,6 @@ struct row {
 	struct hist_val val;
 };
 
-#define MAX_ROWS 256
-
 static int row_cmp(const void *a, const void *b)
 {
 	const struct hist_key *x = &((const struct row *)a)->key;
@@ -200,34 +198,20 @@ static void print_row_json(const struct row *r, const char *unit)
 	printf("}\n");
 }
 
+static void print_row(const void *row, const char *unit)
+{
+	if (common_env.json)
+		print_row_json(row, unit);
+	else
+		print_row_text(row, unit);
+}
+
 static bool print_hists(void *ctx, bool final)
 {
 	struct bturblat_bpf *obj = ctx;
-	static struct hist_key keys[MAX_ROWS];
-	static struct hist_val vals[MAX_ROWS];
-	static struct row rows[MAX_ROWS];
-	const char *unit = hist_env.millis ? "msecs" : "usecs";
-	char ts[16];
-	int n, i;
+	static struct row rows[URB_MAX_HISTS];
 
-	n = map__drain(bpf_map__fd(obj->maps.hists), keys, sizeof(keys[0]), vals,
-		       sizeof(vals[0]), MAX_ROWS);
-	for (i = 0; i < n; i++) {
-		rows[i].key = keys[i];
-		rows[i].val = vals[i];
-	}
-	qsort(rows, n, sizeof(rows[0]), row_cmp);
-	if (!common_env.json) {
-		printf("\n");
-		if (common_env.timestamp)
-			printf("%s\n", trace__time_now(ts));
-	}
-	for (i = 0; i < n; i++) {
-		if (common_env.json)
-			print_row_json(&rows[i], unit);
-		else
-			print_row_text(&rows[i], unit);
-	}
+	hist__print_map(bpf_map__fd(obj->maps.hists), rows, URB_MAX_HISTS, row_cmp, print_row);
 	return true;
 }
 
@@ -235,23 +219,22 @@ static bool print_hists(void *ctx, bool final)
  * status); JSON: an "errors" array. */
 static void print_errors(int fd)
 {
-	struct err_key keys[MAX_ROWS];
-	__u64 counts[MAX_ROWS];
+	static struct { struct err_key key; __u64 val; } errs[URB_MAX_ERRORS];
 	char dev[12], name[16];
-	int n = map__drain(fd, keys, sizeof(keys[0]), counts, sizeof(counts[0]), MAX_ROWS), i;
+	int n = map__drain_rows(fd, errs, URB_MAX_ERRORS), i;
 
 	if (common_env.json)
 		printf("\"errors\":[");
 	for (i = 0; i < n; i++) {
-		const char *err = errno__name(keys[i].status, name);
+		const char *err = errno__name(errs[i].key.status, name);
 
 		if (common_env.json)
 			printf("%s{\"dev\":\"%s\",\"type\":\"%s\",\"status\":\"%s\",\"count\":%llu}",
-			       i ? "," : "", hci__name(keys[i].dev, dev), type_name(keys[i].type),
-			       err, (unsigned long long)counts[i]);
+			       i ? "," : "", hci__name(errs[i].key.dev, dev), type_name(errs[i].key.type),
+			       err, (unsigned long long)errs[i].val);
 		else
-			printf("completed with error: %s %s %s %llu\n", hci__name(keys[i].dev, dev),
-			       type_name(keys[i].type), err, (unsigned long long)counts[i]);
+			printf("completed with error: %s %s %s %llu\n", hci__name(errs[i].key.dev, dev),
+			       type_name(errs[i].key.type), err, (unsigned long long)errs[i].val);
 	}
 	if (common_env.json)
 		printf("]");
@@ -289,12 +272,6 @@ static void print_summary(struct bturblat_bpf *obj)
 
 /* ---- setup ---- */
 
-#define SEND_PROBE(name, opt) { .func = #name, .fentry = obj->progs.name##_fentry, \
-	.fexit = obj->progs.name##_fexit, .kprobe = obj->progs.name##_kprobe,     \
-	.kretprobe = obj->progs.name##_kretprobe, .wanted = true, .optional = opt }
-#define COMPLETE_PROBE(name, opt) { .func = #name, .fentry = obj->progs.name##_fentry, \
-	.kprobe = obj->progs.name##_kprobe, .wanted = true, .optional = opt }
-
 /*
  * hdev->send is btusb_send_frame, or on Intel btusb_send_frame_intel, or
  * on MediaTek (6.13+) btusb_send_frame_mtk; the two variants are optional.
@@ -305,17 +282,17 @@ static void print_summary(struct bturblat_bpf *obj)
 
 static int select_probes(struct bturblat_bpf *obj, struct probe p[N_PROBES])
 {
-	struct probe all[] = {
-		SEND_PROBE(btusb_send_frame, false),
-		SEND_PROBE(btusb_send_frame_intel, true),
-		SEND_PROBE(btusb_send_frame_mtk, true),
-		COMPLETE_PROBE(btusb_tx_complete, false),
-		COMPLETE_PROBE(btusb_isoc_tx_complete, true),
+	const struct probe all[] = {
+		{ .func = "btusb_send_frame", .wanted = true },
+		{ .func = "btusb_send_frame_intel", .wanted = true, .optional = true },
+		{ .func = "btusb_send_frame_mtk", .wanted = true, .optional = true },
+		{ .func = "btusb_tx_complete", .wanted = true },
+		{ .func = "btusb_isoc_tx_complete", .wanted = true, .optional = true },
 	};
 
 	_Static_assert(sizeof(all) / sizeof(all[0]) == N_PROBES, "N_PROBES");
 	memcpy(p, all, sizeof(all));
-	return probes__select(p, N_PROBES);
+	return probes__select(obj->obj, TRACED_MODULE, p, N_PROBES);
 }
 
 int main(int argc, char **argv)
@@ -328,7 +305,7 @@ int main(int argc, char **argv)
 	struct probe probes[N_PROBES];
 	int err;
 
-	err = tool__begin("bturblat", &argp, argc, argv, "btusb");
+	err = tool__begin("bturblat", &argp, argc, argv, TRACED_MODULE);
 	if (err)
 		return err;
 	if (!usb_controller_present())

@@ -16,10 +16,13 @@
 #include "cli.h"
 #include "hist.h"
 #include "json.h"
+#include "maps.h"
 #include "names.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
+
+#define TRACED_MODULE "bluetooth"
 
 static struct env {
 	__u32 pid;
@@ -96,12 +99,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static const char *proto_name(int proto)
 {
-	switch (proto) {
-	case BTPROTO_L2CAP: return "L2CAP";
-	case BTPROTO_SCO: return "SCO";
-	case BTPROTO_ISO: return "ISO";
-	}
-	return "?";
+	return bt__proto_name(proto);
 }
 
 /* ---- collecting one interval ---- */
@@ -110,8 +108,6 @@ struct row {
 	struct wmem_key key;
 	struct wmem_val val;
 };
-
-#define MAX_ROWS 10240
 
 static int row_cmp(const void *a, const void *b)
 {
@@ -129,19 +125,8 @@ static int row_cmp(const void *a, const void *b)
  * from zero), sorted by protocol, then PID, then socket. */
 static int drain(int fd, struct row *rows)
 {
-	static struct wmem_key keys[MAX_ROWS];
-	struct wmem_key *prev = NULL;
-	int nkeys = 0, n = 0, i;
+	int n = map__drain_rows(fd, rows, WMEM_MAX_KEYS);
 
-	while (nkeys < MAX_ROWS && !bpf_map_get_next_key(fd, prev, &keys[nkeys])) {
-		prev = &keys[nkeys];
-		nkeys++;
-	}
-	for (i = 0; i < nkeys; i++) {
-		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &rows[n].val))
-			continue;
-		rows[n++].key = keys[i];
-	}
 	qsort(rows, n, sizeof(rows[0]), row_cmp);
 	return n;
 }
@@ -364,7 +349,7 @@ static void print_heatmap(const struct row *rows, int n)
 static bool print_interval(void *ctx, bool final)
 {
 	struct btwmem_bpf *obj = ctx;
-	static struct row rows[MAX_ROWS];
+	static struct row rows[WMEM_MAX_KEYS];
 	int n = drain(bpf_map__fd(obj->maps.hists), rows);
 
 	if (env.heatmap)
@@ -378,12 +363,6 @@ static bool print_interval(void *ctx, bool final)
 }
 
 /* ---- setup ---- */
-
-/* The send handlers' BTF-side program is an fexit (it needs no entry
- * program, see btwmem.bpf.c); it sits in the fentry slot. */
-#define SEND_PROBE(name, opt) { .func = #name, .fentry = obj->progs.name##_fexit, \
-	.kprobe = obj->progs.name##_kprobe, .kretprobe = obj->progs.name##_kretprobe, \
-	.wanted = true, .optional = opt }
 
 static void print_banner(const struct probe *probes, int n)
 {
@@ -405,7 +384,7 @@ int main(int argc, char **argv)
 	struct btwmem_bpf *obj;
 	int err, n;
 
-	err = tool__begin("btwmem", &argp, argc, argv, "bluetooth");
+	err = tool__begin("btwmem", &argp, argc, argv, TRACED_MODULE);
 	if (err)
 		return err;
 
@@ -419,17 +398,13 @@ int main(int argc, char **argv)
 
 	/* SCO needs CONFIG_BT_BREDR and ISO 6.0+ with CONFIG_BT_LE: optional */
 	struct probe probes[] = {
-		SEND_PROBE(l2cap_sock_sendmsg, false),
-		SEND_PROBE(sco_sock_sendmsg, true),
-		SEND_PROBE(iso_sock_sendmsg, true),
-		{ .func = "sock_alloc_send_pskb", .home = "vmlinux", .wanted = true,
-		  .fentry = obj->progs.sock_alloc_send_pskb_fentry,
-		  .fexit = obj->progs.sock_alloc_send_pskb_fexit,
-		  .kprobe = obj->progs.sock_alloc_send_pskb_kprobe,
-		  .kretprobe = obj->progs.sock_alloc_send_pskb_kretprobe },
+		{ .func = "l2cap_sock_sendmsg", .wanted = true },
+		{ .func = "sco_sock_sendmsg", .wanted = true, .optional = true },
+		{ .func = "iso_sock_sendmsg", .wanted = true, .optional = true },
+		{ .func = "sock_alloc_send_pskb", .wanted = true, .home = "vmlinux" },
 	};
 	n = sizeof(probes) / sizeof(probes[0]);
-	err = probes__select(probes, n);
+	err = probes__select(obj->obj, TRACED_MODULE, probes, n);
 	if (err)
 		goto cleanup;
 	err = tool__load_attach(obj->skeleton);

@@ -92,16 +92,18 @@ static int count_lines(const char *s)
 	else unit_pass++;							\
 } while (0)
 
-/* A built tool, run with bad arguments: exit 64 and exactly one line. */
-static void expect_tool_usage(const char *tool, const char *arg1, const char *arg2,
-			      const char *msg)
+/* A built tool, run with env (a VAR=value prefix) and arguments: exit
+ * want and exactly one line on stderr holding msg. */
+static void expect_tool(const char *env, const char *tool, const char *arg1, const char *arg2,
+			int want, const char *msg)
 {
 	char cmd[512], err[1024];
 	FILE *p;
 	size_t n;
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "build/%s %s %s 2>&1 >/dev/null", tool, arg1, arg2 ? arg2 : "");
+	snprintf(cmd, sizeof(cmd), "%s build/%s %s %s 2>&1 >/dev/null", env, tool, arg1,
+		 arg2 ? arg2 : "");
 	p = popen(cmd, "r");
 	if (!p) {
 		CHECK(!"popen");
@@ -110,14 +112,21 @@ static void expect_tool_usage(const char *tool, const char *arg1, const char *ar
 	n = fread(err, 1, sizeof(err) - 1, p);
 	err[n] = '\0';
 	status = pclose(p);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_USAGE && count_lines(err) == 1 &&
+	if (WIFEXITED(status) && WEXITSTATUS(status) == want && count_lines(err) == 1 &&
 	    strstr(err, msg)) {
 		unit_pass++;
 	} else {
 		unit_fail++;
-		fprintf(stderr, "FAIL: %s %s %s: status %d, stderr \"%s\" (want one line with \"%s\")\n",
-			tool, arg1, arg2 ? arg2 : "", WEXITSTATUS(status), err, msg);
+		fprintf(stderr, "FAIL: %s %s %s %s: status %d, stderr \"%s\" (want one line with \"%s\")\n",
+			env, tool, arg1, arg2 ? arg2 : "", WEXITSTATUS(status), err, msg);
 	}
+}
+
+/* A built tool, run with bad arguments: exit 64 and exactly one line. */
+static void expect_tool_usage(const char *tool, const char *arg1, const char *arg2,
+			      const char *msg)
+{
+	expect_tool("", tool, arg1, arg2, EXIT_USAGE, msg);
 }
 
 int main(void)
@@ -158,6 +167,9 @@ int main(void)
 		snprintf(tool, sizeof(tool), "%.*s", (int)(len - 2), de->d_name);
 		expect_tool_usage(tool, "--bogus", NULL, "unrecognized option '--bogus'");
 		expect_tool_usage(tool, "-Z", NULL, "invalid option -- 'Z'");
+		/* checked before any root or kernel check: exit 1, one line */
+		expect_tool("BTBPF_ATTACH=kprob", tool, "", NULL, 1,
+			    "invalid BTBPF_ATTACH: 'kprob' (expected kprobe or fentry)");
 	}
 	if (d)
 		closedir(d);

@@ -24,6 +24,11 @@ int main(void)
 	CHECK_STR(btaddr__format(addr, b), "00:AA:01:00:00:00");
 	CHECK_STR(hci__name(0, b), "hci0");
 	CHECK_STR(hci__name(65535, b), "hci65535");
+	CHECK_STR(bt__proto_name(0), "L2CAP");
+	CHECK_STR(bt__proto_name(3), "RFCOMM");
+	CHECK_STR(bt__proto_name(8), "ISO");
+	CHECK_STR(bt__proto_name(4), "?");
+	CHECK_STR(bt__proto_name(9), "?");
 
 	CAPTURE(buf, size, json__string(out, "plain"));
 	CHECK_STR(buf, "\"plain\"");

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every read whose answer depends on the kernel version, one small function
+ * each, with the versions it serves.  A tool reads these fields only
+ * through here.  Checked against the module BTF of Debian 6.1.192 and the
+ * 6.19 and 7.1 sources.
+ */
+#ifndef BTBPF_CORE_FIXES_BPF_H
+#define BTBPF_CORE_FIXES_BPF_H
+
+#include "bt_types.bpf.h"
+#include "bt.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+/* bt_cb(skb)->pkt_type: struct bt_skb_cb sits in skb->cb and pkt_type is
+ * its first byte (2.6 .. 7.1).  0 when unreadable (no data type is 0). */
+static __always_inline __u8 skb_pkt_type(struct sk_buff *skb)
+{
+	__u8 type = 0;
+
+	bpf_core_read(&type, 1, &skb->cb[0]);
+	return type;
+}
+
+/* hci_conn->type values that are ISO: ISO_LINK 0x82 up to 6.16; CIS_LINK
+ * 0x82, BIS_LINK 0x83 and PA_LINK 0x84 from 6.17. */
+static __always_inline bool link_is_iso(__u8 type)
+{
+	return type >= CIS_LINK && type <= PA_LINK;
+}
+
+/* 6.15+ (commit 134f4b39df7b): struct hci_conn has tx_q, the kernel's own
+ * queue of sent packets; in flight = queued clones + counted-only "extra"
+ * entries.  Absent before 6.15. */
+struct sk_buff_head___txq {
+	__u32 qlen;
+} __pai;
+
+struct tx_queue___txq {
+	struct sk_buff_head___txq queue;
+	unsigned int extra;
+} __pai;
+
+struct hci_conn___txq {
+	struct tx_queue___txq tx_q;
+} __pai;
+
+/* Packets the kernel has in flight on conn by its tx_q; false before 6.15. */
+static __always_inline bool conn_txq_inflight(void *conn, __u32 *inflight)
+{
+	struct hci_conn___txq *cq = conn;
+
+	if (!bpf_core_field_exists(cq->tx_q))
+		return false;
+	*inflight = BPF_CORE_READ(cq, tx_q.queue.qlen) + BPF_CORE_READ(cq, tx_q.extra);
+	return true;
+}
+
+/* ISO credits of a controller, hci_dev->iso_cnt and ->iso_pkts: since 6.0
+ * (with ISO sockets), absent in 5.17.  False before. */
+struct hci_dev___iso {
+	unsigned int iso_cnt, iso_pkts;
+} __pai;
+
+static __always_inline bool hdev_iso_credits(void *hdev, __u32 *cnt, __u32 *pkts)
+{
+	struct hci_dev___iso *h = hdev;
+
+	if (!bpf_core_field_exists(h->iso_cnt))
+		return false;
+	*cnt = BPF_CORE_READ(h, iso_cnt);
+	*pkts = BPF_CORE_READ(h, iso_pkts);
+	return true;
+}
+
+/* The remote address of a Bluetooth socket, from its protocol's own socket
+ * data (each pinfo begins with struct sock): L2CAP keeps it in the channel,
+ * SCO, ISO and RFCOMM in the pinfo (5.13 .. 7.1).  False when the socket
+ * has none (HCI, an L2CAP socket without a channel).  struct rfcomm_pinfo
+ * is in rfcomm.ko's BTF, there only while the module is loaded: without
+ * the type test, a caller whose proto is not a constant would not load. */
+static __always_inline bool sock_peer(struct sock *sk, __u8 proto, __u8 peer[6])
+{
+	struct l2cap_chan *chan;
+
+	switch (proto) {
+	case BTPROTO_L2CAP:
+		chan = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan);
+		if (!chan)
+			return false;
+		bpf_core_read(peer, 6, &chan->dst);
+		return true;
+	case BTPROTO_SCO:
+		bpf_core_read(peer, 6, &((struct sco_pinfo *)sk)->dst);
+		return true;
+	case BTPROTO_ISO:
+		bpf_core_read(peer, 6, &((struct iso_pinfo *)sk)->dst);
+		return true;
+	case BTPROTO_RFCOMM:
+		if (!bpf_core_type_exists(struct rfcomm_pinfo))
+			return false;
+		bpf_core_read(peer, 6, &((struct rfcomm_pinfo *)sk)->dst);
+		return true;
+	}
+	return false;
+}
+
+#endif /* BTBPF_CORE_FIXES_BPF_H */

@@ -141,7 +141,8 @@ test: check vmtest
 # BlueZ's testers traced, all five (make vmtest runs l2cap, sco and iso:
 # rfcomm- and mgmt-tester take minutes each under TCG).
 vmtest-bluez: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
-	$(Q)BTBPF_BLUEZ_TESTERS="l2cap sco iso rfcomm mgmt" tests/vm/run-tests.sh tests/vm/t-bluez.sh
+	$(Q)BTBPF_BLUEZ_TESTERS="l2cap sco iso rfcomm mgmt" BTBPF_BLUEZ_BARE_RUNS=2 \
+		tests/vm/run-tests.sh tests/vm/t-bluez.sh
 
 # Benchmarks against bpftrace equivalents (bench/), in the guest; not in test.
 .PHONY: bench

@@ -1,18 +1,22 @@
 # BlueZ's own test suites (bluez-test-tools) with our tools attached: the
-# tools must never change what the stack does.  Each tester runs twice
-# bare, then once under btsnoop-sock -c, btwmem, btacklat and bthcicredits
-# per attach mode; every case that passed or failed the same way in both
-# bare runs (the stable ones; the others are listed as flaky) must end the
-# same way traced.  Every tool exits 0 on SIGINT, and the kernel log gains
+# tools must never change what the stack does.  Each tester runs bare
+# (BTBPF_BLUEZ_BARE_RUNS=2: twice, and only the cases that ended the same
+# way in both count; the others are listed as flaky, as mgmt-tester's are
+# on 6.12), then once under btsnoop-sock -c, btwmem, btacklat and
+# bthcicredits per attach mode, and every counted case must end the same
+# way traced.  Every tool exits 0 on SIGINT, and the kernel log gains
 # no WARNING, BUG or verifier splat.  The testers reach paths our own
 # traffic does not (LE CoC, ATT, deferred setup, reconnects, broadcast ISO).
 #
 # BTBPF_BLUEZ_TESTERS (default "l2cap sco iso") picks the testers; rfcomm
 # and mgmt take minutes each under TCG and are left to a full run:
-#   BTBPF_BLUEZ_TESTERS="l2cap sco iso rfcomm mgmt" tests/vm/run-tests.sh tests/vm/t-bluez.sh
+#   BTBPF_BLUEZ_TESTERS="l2cap sco iso rfcomm mgmt" BTBPF_BLUEZ_BARE_RUNS=2 \
+#	tests/vm/run-tests.sh tests/vm/t-bluez.sh      (make vmtest-bluez)
 # (run-tests.sh passes BTBPF_BLUEZ_* into the guest).  bturblat needs a USB
 # controller, which the testers do not make.  Sourced by guest-test.sh.
 TESTERS=${BTBPF_BLUEZ_TESTERS:-l2cap sco iso}
+BARE_RUNS=${BTBPF_BLUEZ_BARE_RUNS:-1}
+TAB=$(printf '\t')
 
 modprobe -a bluetooth hci_vhci algif_hash algif_skcipher cmac ecb 2>/dev/null || {
 	skip "this kernel has no Bluetooth"
@@ -44,40 +48,48 @@ start_tools() {
 	done
 }
 
+# bare: the stable cases of each tester (with two bare runs, those that
+# ended the same way in both; the others are listed as flaky)
 for tester in $TESTERS; do
 	run_tester $tester "$T/$tester.bare1"
-	run_tester $tester "$T/$tester.bare2"
-	_cases=$(wc -l < "$T/$tester.bare1")
-	if [ "$_cases" -eq 0 ]; then
+	if [ "$(wc -l < "$T/$tester.bare1")" -eq 0 ]; then
 		not_ok "$tester-tester reported no cases: $(tail -3 "$T/$tester.raw")"
+		TESTERS=$(echo " $TESTERS " | sed "s/ $tester / /")
 		continue
 	fi
-	# stable: the same result in both bare runs
-	join -t "$(printf '\t')" -1 2 -2 2 "$T/$tester.bare1" "$T/$tester.bare2" |
-		awk -F'\t' '$2 == $3 { print $2 "\t" $1 }' | sort -t "$(printf '\t')" -k2 > "$T/$tester.stable"
-	_stable=$(wc -l < "$T/$tester.stable")
-	_flaky=$(join -t "$(printf '\t')" -1 2 -2 2 "$T/$tester.bare1" "$T/$tester.bare2" |
+	cp "$T/$tester.bare1" "$T/$tester.bare2"
+	[ "$BARE_RUNS" -lt 2 ] || run_tester $tester "$T/$tester.bare2"
+	join -t "$TAB" -1 2 -2 2 "$T/$tester.bare1" "$T/$tester.bare2" |
+		awk -F'\t' '$2 == $3 { print $2 "\t" $1 }' | sort -t "$TAB" -k2 > "$T/$tester.stable"
+	_flaky=$(join -t "$TAB" -1 2 -2 2 "$T/$tester.bare1" "$T/$tester.bare2" |
 		awk -F'\t' '$2 != $3 { print $1 }' | paste -sd';' -)
 	echo "# $tester-tester bare: $(cut -f1 "$T/$tester.bare1" | sort | uniq -c | tr -s ' ' | paste -sd, -)"
 	[ -z "$_flaky" ] || echo "# $tester-tester: left out as flaky (bare runs differ): $_flaky"
-	for mode in fentry kprobe; do
-		export BTBPF_ATTACH=$mode
-		_s0=$(splats)
-		start_tools || continue
-		run_tester $tester "$T/$tester.$mode"
-		for _p in $TOOL_PIDS; do
-			stop_pid $_p INT
-			check_eq "$mode $tester-tester: a tool ($_p) exits 0 on SIGINT" 0 $?
-		done
-		_diff=$(join -t "$(printf '\t')" -1 2 -2 2 "$T/$tester.stable" "$T/$tester.$mode" |
-			awk -F'\t' '$2 != $3 { print $1 ": " $2 " bare, " $3 " traced" }' | paste -sd';' -)
-		_traced=$(join -t "$(printf '\t')" -1 2 -2 2 "$T/$tester.stable" "$T/$tester.$mode" | wc -l)
-		check_eq "$mode $tester-tester: all $_stable stable cases ran traced" "$_stable" "$_traced"
-		check_eq "$mode $tester-tester: the same result traced as bare ($_stable stable of $_cases)" "" "$_diff"
-		check_eq "$mode $tester-tester: no new WARNING/BUG/verifier lines in the kernel log" "$_s0" "$(splats)"
-		[ "$tester" = iso ] &&
-			echo "# $mode iso-tester: btsnoop-sock -c saw ISO: $(awk '$3 == "ISO" { printf "%s %s calls; ", $4, $5 }' "$T/btsnoop-sock.out")"
-		check_detached "$mode $tester-tester"
-	done
-	unset BTBPF_ATTACH
 done
+
+# traced: the four tools attached once per attach mode, every tester run
+# under them
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
+	_s0=$(splats)
+	start_tools || continue
+	for tester in $TESTERS; do
+		run_tester $tester "$T/$tester.$mode"
+	done
+	for _p in $TOOL_PIDS; do
+		stop_pid $_p INT
+		check_eq "$mode: a tool ($_p) exits 0 on SIGINT after the testers" 0 $?
+	done
+	for tester in $TESTERS; do
+		_stable=$(wc -l < "$T/$tester.stable")
+		_diff=$(join -t "$TAB" -1 2 -2 2 "$T/$tester.stable" "$T/$tester.$mode" |
+			awk -F'\t' '$2 != $3 { print $1 ": " $2 " bare, " $3 " traced" }' | paste -sd';' -)
+		check_eq "$mode $tester-tester: all $_stable stable cases ran traced" "$_stable" \
+			"$(join -t "$TAB" -1 2 -2 2 "$T/$tester.stable" "$T/$tester.$mode" | wc -l)"
+		check_eq "$mode $tester-tester: the same result traced as bare ($_stable cases)" "" "$_diff"
+	done
+	check_eq "$mode: no new WARNING/BUG/verifier lines in the kernel log" "$_s0" "$(splats)"
+	echo "# $mode: btsnoop-sock -c saw ISO: $(awk '$3 == "ISO" { printf "%s %s calls; ", $4, $5 }' "$T/btsnoop-sock.out")"
+	check_detached "$mode testers"
+done
+unset BTBPF_ATTACH

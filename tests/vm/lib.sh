@@ -202,6 +202,29 @@ jcoverage() {
 	/usr/bin/python3 tests/vm/jsoncheck.py coverage "man/$_jtool.8" "$T/seen.$_jtool" "$@"
 }
 
+# emulator_killed_midstream: l2test streams from hci0 to hci1 while
+# btvirt is frozen (a packet in flight, its only credit taken) and then
+# SIGKILLed, so both controllers are unregistered under traffic.  Returns
+# once hci0 and hci1 are gone and l2test has ended.
+emulator_killed_midstream() {
+	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
+	_srv=$!
+	sleep 0.5
+	l2test -s -i hci0 -P 4113 -N 100000 -b 200 "$ADDR1" > "$T/l2cli.log" 2>&1 &
+	_cli=$!
+	sleep 2
+	kill -STOP $BTVIRT_PID
+	sleep 0.5
+	kill -KILL $BTVIRT_PID
+	wait $BTVIRT_PID 2>/dev/null
+	for _i in $(seq 100); do
+		[ -e /sys/class/bluetooth/hci0 ] || [ -e /sys/class/bluetooth/hci1 ] || break
+		sleep 0.1
+	done
+	kill $_cli $_srv 2>/dev/null
+	wait $_cli $_srv 2>/dev/null
+}
+
 finish() {
 	kill $BTVIRT_PID 2>/dev/null
 	rm -rf "$T"

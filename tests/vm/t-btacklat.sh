@@ -63,22 +63,7 @@ t_interval() {
 t_disconnect() {
 	_m=$1
 	start_tool ack "$ACK" -C -d hci0 || return
-	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
-	_srv=$!
-	sleep 0.5
-	l2test -s -i hci0 -P 4113 -N 100000 -b 200 "$ADDR1" > "$T/l2cli.log" 2>&1 &
-	_cli=$!
-	sleep 2
-	kill -STOP $BTVIRT_PID
-	sleep 0.5
-	kill -KILL $BTVIRT_PID
-	wait $BTVIRT_PID 2>/dev/null
-	for _i in $(seq 50); do
-		[ -e /sys/class/bluetooth/hci0 ] || break
-		sleep 0.1
-	done
-	kill $_cli $_srv 2>/dev/null
-	wait $_cli $_srv 2>/dev/null
+	emulator_killed_midstream
 	stop_tool INT
 	check_eq "$_m: exit status" 0 $?
 	_un=$(sfield disconnect "$T/ack.out")

@@ -12,29 +12,6 @@
 ACK=$BUILD/btacklat
 CRED=$BUILD/bthcicredits
 
-# freeze_and_remove: l2test streams from hci0 to hci1; the emulator is
-# frozen (a packet in flight, its credit taken) and killed: both
-# controllers are unregistered.  Leaves OLD_ADDR1.
-freeze_and_remove() {
-	OLD_ADDR1=$ADDR1
-	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
-	_srv=$!
-	sleep 0.5
-	l2test -s -i hci0 -P 4113 -N 100000 -b 200 "$ADDR1" > "$T/l2cli.log" 2>&1 &
-	_cli=$!
-	sleep 2
-	kill -STOP $BTVIRT_PID
-	sleep 0.5
-	kill -KILL $BTVIRT_PID
-	wait $BTVIRT_PID 2>/dev/null
-	for _i in $(seq 100); do
-		[ -e /sys/class/bluetooth/hci0 ] || [ -e /sys/class/bluetooth/hci1 ] || break
-		sleep 0.1
-	done
-	kill $_cli $_srv 2>/dev/null
-	wait $_cli $_srv 2>/dev/null
-}
-
 # register_new: hci0 and hci1 again, from another emulator setup; sets
 # ADDR1 (the new hci1) and BTVIRT_PID (for finish and the next round)
 register_new() {
@@ -66,7 +43,8 @@ for mode in fentry kprobe; do
 	_pa=$TOOL_PID
 	start_bg cred "$CRED" || continue
 	_pc=$TOOL_PID
-	freeze_and_remove
+	OLD_ADDR1=$ADDR1
+	emulator_killed_midstream
 	register_new
 	wait_idle hci0
 	_before=$(tx_acl hci0)

@@ -10,6 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "cli.h"
+#include "kbtf.h"
+#include "loader.h"
 #include "probes.h"
 #include "trace.h"
 
@@ -287,8 +289,18 @@ struct btf *probes__btf_of(const char *module)
  */
 static int btf_func_id(const struct probe *p)
 {
-	struct btf *btf = btf_for(p->module);
+	struct btf *btf;
 	int id, n;
+
+	if (loader__enabled()) {
+		/* no id needed: the kernel finds the target by name */
+		struct kbtf_query q = { .name = p->func, .kind = KBTF_FUNC };
+
+		if (kbtf__lookup(p->module[0] ? p->module : "vmlinux", &q, 1))
+			return 0;
+		return q.found;
+	}
+	btf = btf_for(p->module);
 
 	if (!btf)
 		return 0;
@@ -338,7 +350,8 @@ static int choose_attach(struct probe *p, const char *force, int id)
 	}
 	if (p->fentry && !id)	/* found by kallsyms, maybe in another module */
 		id = btf_func_id(p);
-	if (id && p->module[0] && (btf_fd = kernel_btf_fd(p->module)) < 0)
+	if (id && p->module[0] && !loader__enabled() &&
+	    (btf_fd = kernel_btf_fd(p->module)) < 0)
 		id = 0;		/* no kernel BTF object to name it by */
 	p->use_fentry = (force && !strcmp(force, "fentry")) || id > 0;
 	if (!p->use_fentry)
@@ -351,7 +364,63 @@ static int choose_attach(struct probe *p, const char *force, int id)
 		warnx_tool("%s is not in the kernel's BTF: cannot use fentry", p->func);
 		return -1;
 	}
-	add_target(p->func, id, btf_fd);
+	if (!loader__enabled())
+		add_target(p->func, id, btf_fd);
+	return 0;
+}
+
+/*
+ * Loader mode: every wanted function's presence in its home's BTF, one
+ * streaming pass per home (kbtf.c) instead of a parsed vmlinux BTF; ids[i]
+ * is 1 when found (the kernel finds the id by name at load).
+ */
+static void btf_home_lookup(struct probe *p, int n, int *ids)
+{
+	struct kbtf_query *q = calloc(n, sizeof(*q));
+	int *idx = calloc(n, sizeof(*idx));
+	bool *done = calloc(n, sizeof(*done));
+	int i, j, m;
+
+	if (!q || !idx || !done)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const char *home = module_home(p[i].home ? p[i].home : tool_module);
+
+		ids[i] = 0;
+		p[i].module[0] = '\0';
+		done[i] = !p[i].wanted || !home;
+		if (home)
+			snprintf(p[i].module, sizeof(p[i].module), "%s", home);
+	}
+	for (i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		for (j = i, m = 0; j < n; j++) {
+			if (done[j] || strcmp(p[j].module, p[i].module))
+				continue;
+			q[m] = (struct kbtf_query){ .name = p[j].func, .kind = KBTF_FUNC };
+			idx[m++] = j;
+			done[j] = true;
+		}
+		if (kbtf__lookup(p[i].module[0] ? p[i].module : "vmlinux", q, m))
+			continue;	/* unreadable: kallsyms decides, kprobe */
+		for (j = 0; j < m; j++)
+			ids[idx[j]] = q[j].found;
+	}
+out:
+	free(q);
+	free(idx);
+	free(done);
+}
+
+int probes__enum_value(const char *module, const char *name, long long *value)
+{
+	const char *home = module_home(module);
+	struct kbtf_query q = { .name = name, .kind = KBTF_ENUM_VAL };
+
+	if (!home || kbtf__lookup(home[0] ? home : "vmlinux", &q, 1) || !q.found)
+		return -1;
+	*value = q.value;
 	return 0;
 }
 
@@ -373,10 +442,13 @@ int probes__select(struct probe *p, int n)
 	if (!state || !clone || !ids)
 		goto out;
 	ntargets = 0;	/* a tool may choose again (btacklat does) */
+	if (loader__enabled())
+		btf_home_lookup(p, n, ids);
 	for (i = 0; i < n; i++) {
 		if (!p[i].wanted)
 			continue;
-		ids[i] = btf_home_func_id(&p[i]);
+		if (!loader__enabled())
+			ids[i] = btf_home_func_id(&p[i]);
 		state[i] = ids[i] ? KSYM_FOUND : KSYM_MISSING;
 		/* an optional function BTF does not have is skipped; a needed
 		 * one may still be there for a kprobe, or we say why not */

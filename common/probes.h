@@ -49,6 +49,10 @@ int probes__select(struct probe *p, int n);
  * probes__select; valid until probes__release_btf. */
 struct btf *probes__btf_of(const char *module);
 
+/* The value of enumerator name in a module's BTF (vmlinux's when built
+ * in), read without parsing the BTF (kbtf.c); -1 when absent. */
+int probes__enum_value(const char *module, const char *name, long long *value);
+
 /* Frees the kernel BTF parsed for the lookups (tool__load_attach does,
  * before libbpf parses its own). */
 void probes__release_btf(void);

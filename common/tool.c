@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 #include "cli.h"
+#include "loader.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -16,7 +17,8 @@ int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv
 	if (argp_parse(&with_common, argc, argv, 0, NULL, NULL))
 		return EXIT_USAGE;
 	trace__init(tool);
-	probes__init();
+	if (!loader__enabled())
+		probes__init();	/* libbpf's load: our fentry target handlers */
 	if (preflight__check(module))
 		return 1;
 	return 0;
@@ -27,6 +29,8 @@ int tool__load_attach(struct bpf_object_skeleton *skel)
 	int err;
 
 	probes__release_btf();	/* libbpf parses its own copy next */
+	if (loader__enabled())
+		return loader__load_attach(skel);
 	err = bpf_object__load_skeleton(skel);
 
 	if (err) {

@@ -88,24 +88,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
  */
 static int find_enum_value(const char *name)
 {
-	struct btf *btf = probes__btf_of("bluetooth");	/* built in: vmlinux's */
-	int i, j, n;
+	long long v;
 
-	if (!btf)
-		return -1;
-	n = btf__type_cnt(btf);
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
-		const struct btf_enum *e;
-
-		if (!btf_is_enum(t))
-			continue;
-		e = btf_enum(t);
-		for (j = 0; j < btf_vlen(t); j++)
-			if (!strcmp(btf__name_by_offset(btf, e[j].name_off), name))
-				return e[j].val;
-	}
-	return -1;
+	/* bluetooth's BTF, or vmlinux's when built in */
+	return probes__enum_value("bluetooth", name, &v) ? -1 : (int)v;
 }
 
 static bool dev_exists(int dev)

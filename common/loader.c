@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/skel_internal.h>
@@ -58,11 +59,27 @@ static struct bpf_insn *patch_loader(const void *insns, __u32 sz)
 	return p;
 }
 
+/* Kernel CO-RE in loader programs came with 5.17 (loader programs 5.14,
+ * perf links 5.15): older kernels keep libbpf's load. */
+static bool kernel_has_loader(void)
+{
+	static int has = -1;
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	if (has < 0)
+		has = !uname(&u) && sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
+		      (maj > 5 || (maj == 5 && min >= 17));
+	return has;
+}
+
 bool loader__enabled(void)
 {
 	const char *v = getenv("BTBPF_LOADER");
 
-	return !v || strcmp(v, "libbpf") != 0;
+	if (v && !strcmp(v, "libbpf"))
+		return false;
+	return kernel_has_loader();
 }
 
 static int read_sysfs_int(const char *path, const char *fmt)

@@ -11,7 +11,8 @@
 #include <stdbool.h>
 #include <bpf/libbpf.h>
 
-/* true unless BTBPF_LOADER=libbpf (the classic bpf_object__load path). */
+/* true on 5.17+ kernels unless BTBPF_LOADER=libbpf (the classic
+ * bpf_object__load path, also taken on older kernels). */
 bool loader__enabled(void);
 
 /*

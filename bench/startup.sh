@@ -20,23 +20,24 @@ wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -
 
 one() {	# TOOL CFG ROUND
 	case $2 in
-	new-k)	r=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
-	new-f)	r=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
-	old-k)	r=$(BTBPF_LOADER=libbpf BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
-	old-f)	r=$(BTBPF_LOADER=libbpf $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
-	floor)	r=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
+	new-k)	res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	new-f)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	old-k)	res=$(BTBPF_LOADER=libbpf BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	old-f)	res=$(BTBPF_LOADER=libbpf $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	floor)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
 	esac
-	echo "R $1 $2 $3 $r" | tee -a $T/raw
-	grep -q 'rc=0' <<EOF || echo "I $1 $2 $3: $(head -c 300 $T/e | tr '\n' ' ')"
-$r
-EOF
+	echo "R $1 $2 $3 $res" | tee -a $T/raw
+	case $res in
+	*rc=0*) ;;
+	*) echo "I $1 $2 $3: $(head -c 300 $T/e | tr '\n' ' ')" ;;
+	esac
 }
 
 tool() {	# TOOL: RUNS rounds of every configuration, rotating
 	wanted $1 || return 0
 	cfgs="new-k new-f old-k old-f floor"
-	for r in $(seq $RUNS); do
-		for c in $cfgs; do one $1 $c $r; done
+	for round in $(seq $RUNS); do
+		for c in $cfgs; do one $1 $c $round; done
 		cfgs="$(echo $cfgs | cut -d' ' -f2-) $(echo $cfgs | cut -d' ' -f1)"
 	done
 }

@@ -74,8 +74,6 @@ fi
 # medians per tool and configuration
 for k in ready_ms maxrss_kb; do
 	sed -n "s/^R \([^ ]*\) \([^ ]*\) .*$k=\([0-9.-]*\).*/\1 \2 \3/p" $T/raw | sort -k1,1 -k2,2 -k3,3n |
-	awk -v k=$k '{ key = $1 " " $2; v[key, ++n[key]] = $3 }
-		END { for (key in n) { m = n[key]; med = (m % 2) ? v[key, (m + 1) / 2] :
-			(v[key, m / 2] + v[key, m / 2 + 1]) / 2; print "M", key, k, med } }' | sort
+	awk -v k=$k '{ key = $1 " " $2; v[key, ++n[key]] = $3 } END { for (key in n) { m = n[key]; if (m % 2) med = v[key, (m + 1) / 2]; else med = (v[key, m / 2] + v[key, m / 2 + 1]) / 2; print "M", key, k, med } }' | sort
 done
 rm -rf "$T"

@@ -5,7 +5,10 @@
  * gives the offsets of the names asked for, then the type section is
  * walked (every kind's size is known from its header) for FUNC types and
  * enumerators whose name is at one of those offsets.  Strings in BTF are
- * deduplicated whole (no tail merging), so a name has one offset.
+ * deduplicated whole (no tail merging), so a name has one offset.  A
+ * module's names that dedup put in vmlinux's strings are read one at a
+ * time when its types point there (scanning vmlinux's 2 MB of strings
+ * took seconds under emulation for a name the module lacks).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,8 +132,20 @@ static int scan_strings(int fd, char *buf, off_t start, __u32 len, __u32 base,
 	return 0;
 }
 
-static bool wanted(const __u32 *off, int n, __u32 name_off, int *which)
+/* A split BTF's view of its base's string section: names of the module's
+ * types that live there are read one by one (pread of the name alone)
+ * instead of scanning the base's megabytes of strings for every name. */
+struct base_strs {
+	int fd;			/* -1: not split */
+	off_t start;
+	__u32 len;
+};
+
+static bool wanted(const struct base_strs *b, const struct kbtf_query *q, __u32 *off, int n,
+		   enum kbtf_kind kind, __u32 name_off, int *which)
 {
+	char name[256];
+	ssize_t got;
 	int i;
 
 	if (!name_off)
@@ -140,11 +155,28 @@ static bool wanted(const __u32 *off, int n, __u32 name_off, int *which)
 			*which = i;
 			return true;
 		}
+	if (b->fd < 0 || name_off >= b->len)
+		return false;
+	for (i = 0; i < n; i++)	/* a name still unplaced could be this one */
+		if (!off[i] && q[i].kind == kind)
+			break;
+	if (i == n)
+		return false;
+	got = pread(b->fd, name, sizeof(name) - 1, b->start + name_off);
+	if (got <= 0)
+		return false;
+	name[got] = '\0';
+	for (i = 0; i < n; i++)
+		if (!off[i] && q[i].kind == kind && !strcmp(name, q[i].name)) {
+			off[i] = name_off;
+			*which = i;
+			return true;
+		}
 	return false;
 }
 
 static int scan_types(int fd, char *buf, off_t start, __u32 len, struct kbtf_query *q,
-		      const __u32 *off, int n)
+		      __u32 *off, int n, const struct base_strs *b)
 {
 	struct reader r;
 	struct btf_type t;
@@ -179,7 +211,8 @@ static int scan_types(int fd, char *buf, off_t start, __u32 len, struct kbtf_que
 			extra = (size_t)vlen * sizeof(struct btf_var_secinfo);
 			break;
 		case BTF_KIND_FUNC:
-			if (wanted(off, n, t.name_off, &i) && q[i].kind == KBTF_FUNC)
+			if (wanted(b, q, off, n, KBTF_FUNC, t.name_off, &i) &&
+			    q[i].kind == KBTF_FUNC)
 				q[i].found = true;
 			break;
 		case BTF_KIND_ENUM:
@@ -194,7 +227,8 @@ static int scan_types(int fd, char *buf, off_t start, __u32 len, struct kbtf_que
 					return err;
 				memcpy(m, r.buf + r.pos, sz);
 				r.pos += sz;
-				if (!wanted(off, n, m[0], &i) || q[i].kind != KBTF_ENUM_VAL ||
+				if (!wanted(b, q, off, n, KBTF_ENUM_VAL, m[0], &i) ||
+				    q[i].kind != KBTF_ENUM_VAL ||
 				    q[i].found)
 					continue;
 				q[i].found = true;
@@ -243,6 +277,7 @@ static int open_btf(const char *name, struct btf_header *h)
 int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 {
 	struct btf_header h, bh;
+	struct base_strs base = { .fd = -1 };
 	bool split = strcmp(btf_name, "vmlinux") != 0;
 	__u32 *off = calloc(n ? n : 1, sizeof(*off)), base_str = 0;
 	char *buf = malloc(CHUNK);
@@ -263,10 +298,11 @@ int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 	}
 	if (!err)
 		err = scan_strings(fd, buf, h.hdr_len + h.str_off, h.str_len, base_str, q, off, n);
-	if (!err && split)	/* names the module shares with vmlinux */
-		err = scan_strings(bfd, buf, bh.hdr_len + bh.str_off, bh.str_len, 0, q, off, n);
+	if (!err && split)	/* names the module shares with vmlinux: read on demand */
+		base = (struct base_strs){ .fd = bfd, .start = bh.hdr_len + bh.str_off,
+					   .len = bh.str_len };
 	if (!err)
-		err = scan_types(fd, buf, h.hdr_len + h.type_off, h.type_len, q, off, n);
+		err = scan_types(fd, buf, h.hdr_len + h.type_off, h.type_len, q, off, n, &base);
 	if (err)
 		for (i = 0; i < n; i++)
 			q[i].found = false;

@@ -11,6 +11,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "cli.h"
+#include "kbtf.h"
+#include "loader.h"
 #include "probes.h"
 #include "trace.h"
 
@@ -124,6 +126,7 @@ struct lookup {
 	enum ksym_state state;
 	int btf_id;		/* in p->module's BTF; 0: not known */
 	char *clone;		/* KSYM_CLONE: the clone's name */
+	bool grouped;		/* the loader's mode: looked up with its home's */
 };
 
 /* The "[module]" after a kallsyms name: "" for vmlinux. */
@@ -272,6 +275,8 @@ int probes__init(void)
 		warnx_tool("invalid BTBPF_ATTACH: '%s' (expected kprobe or fentry)", env);
 		return -1;
 	}
+	if (loader__enabled())
+		return 0;	/* the kernel finds the targets while the loader runs */
 	libbpf_register_prog_handler("fentry+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, &o);
 	libbpf_register_prog_handler("fexit+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, &o);
 	return 0;
@@ -395,9 +400,18 @@ static void own_types(struct btf *btf, const char *module, int *first, int *end)
 /* The BTF id of func's FUNC in module's BTF ("": vmlinux), 0 when absent. */
 static int btf_func_id(const char *module, const char *func)
 {
-	struct btf *btf = btf_for(module);
+	struct btf *btf;
 	int id, first, end;
 
+	if (loader__enabled()) {
+		/* presence only: the kernel finds the id by name at load */
+		struct kbtf_query q = { .name = func, .kind = KBTF_FUNC };
+
+		if (kbtf__lookup(module[0] ? module : "vmlinux", &q, 1))
+			return 0;
+		return q.found;
+	}
+	btf = btf_for(module);
 	if (!btf)
 		return 0;
 	if (!module[0]) {
@@ -414,12 +428,25 @@ static int btf_func_id(const char *module, const char *func)
 	return 0;
 }
 
+/* In the loader's mode a streaming scan (kbtf.c), else the parsed BTF. */
+static int enum_value_streamed(const char *home, const char *name)
+{
+	struct kbtf_query q = { .name = name, .kind = KBTF_ENUM_VAL };
+
+	if (kbtf__lookup(home[0] ? home : "vmlinux", &q, 1) || !q.found)
+		return -1;
+	return (int)q.value;
+}
+
 int probes__enum_value(const char *module, const char *name)
 {
 	const char *home = module_home(module);
-	struct btf *btf = home ? btf_for(home) : NULL;
+	struct btf *btf;
 	int id, first, end, j;
 
+	if (home && loader__enabled())
+		return enum_value_streamed(home, name);
+	btf = home ? btf_for(home) : NULL;
 	if (!btf)
 		return -1;
 	own_types(btf, home, &first, &end);
@@ -467,7 +494,8 @@ static int choose_attach(struct probe *p, int id)
 	}
 	if (has_btf_prog && !id)	/* found by kallsyms, maybe in another module */
 		id = btf_func_id(p->module, p->func);
-	if (id && p->module[0] && (btf_fd = kernel_btf_fd(p->module)) < 0)
+	if (id && p->module[0] && !loader__enabled() &&
+	    (btf_fd = kernel_btf_fd(p->module)) < 0)
 		id = 0;		/* no kernel BTF object to name it by */
 	p->use_fentry = force == FORCE_FENTRY || id > 0;
 	if (!p->use_fentry)
@@ -480,6 +508,8 @@ static int choose_attach(struct probe *p, int id)
 		warnx_tool("%s is not in the kernel's BTF: cannot use fentry", p->func);
 		return -1;
 	}
+	if (loader__enabled())
+		return 0;	/* the loader names targets by function */
 	if (add_target(p->fentry, id, btf_fd) || add_target(p->fexit, id, btf_fd))
 		return -1;
 	return 0;
@@ -518,6 +548,44 @@ static int bind_programs(struct bpf_object *obj, struct probe *p, int n)
 	return 0;
 }
 
+/*
+ * The loader's mode: each wanted function's presence in its home's BTF, one
+ * streaming pass (kbtf.c) per home for all its functions instead of a
+ * parsed vmlinux BTF; btf_id is 1 when found (the kernel finds the real id
+ * by name at load).  An unreadable BTF leaves them 0: kallsyms decides.
+ */
+static void btf_home_lookup(struct probe *p, int n, struct lookup *l, const char *tool_module)
+{
+	struct kbtf_query *q = calloc(n, sizeof(*q));
+	int *idx = calloc(n, sizeof(*idx));
+	int i, j, m;
+
+	for (i = 0; i < n; i++) {
+		const char *home = module_home(p[i].home ? p[i].home : tool_module);
+
+		p[i].module = home ? home : "";
+		l[i].btf_id = 0;
+		l[i].grouped = !p[i].wanted || !home;
+	}
+	for (i = 0; q && idx && i < n; i++) {
+		if (l[i].grouped)
+			continue;
+		for (j = i, m = 0; j < n; j++) {
+			if (l[j].grouped || strcmp(p[j].module, p[i].module))
+				continue;
+			q[m] = (struct kbtf_query){ .name = p[j].func, .kind = KBTF_FUNC };
+			idx[m++] = j;
+			l[j].grouped = true;
+		}
+		if (kbtf__lookup(p[i].module[0] ? p[i].module : "vmlinux", q, m))
+			continue;
+		for (j = 0; j < m; j++)
+			l[idx[j]].btf_id = q[j].found;
+	}
+	free(q);
+	free(idx);
+}
+
 /* Looks every wanted probe up in BTF, then in /proc/kallsyms when a needed
  * one is not there (an optional function BTF lacks is skipped; a needed one
  * may still be there for a kprobe, or we say why not). */
@@ -526,10 +594,13 @@ static int look_up(struct probe *p, int n, struct lookup *l, const char *tool_mo
 	bool ask_kallsyms = false;
 	int i;
 
+	if (loader__enabled())
+		btf_home_lookup(p, n, l, tool_module);
 	for (i = 0; i < n; i++) {
 		if (!p[i].wanted)
 			continue;
-		l[i].btf_id = btf_home_func_id(&p[i], tool_module);
+		if (!loader__enabled())
+			l[i].btf_id = btf_home_func_id(&p[i], tool_module);
 		l[i].state = l[i].btf_id ? KSYM_FOUND : KSYM_MISSING;
 		if (l[i].state != KSYM_FOUND && !p[i].optional)
 			ask_kallsyms = true;

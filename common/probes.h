@@ -49,8 +49,9 @@ struct probe {
 int probes__select(struct bpf_object *obj, const char *module, struct probe *p, int n);
 
 /* The value of enumerator name among module's types (vmlinux's when the
- * module is built in), from the kernel BTF probes__select uses too (one
- * parse per run); -1 when absent. */
+ * module is built in): with the generated loader from a streaming scan
+ * (kbtf.c), else from the kernel BTF probes__select uses too (one parse per
+ * run); -1 when absent. */
 int probes__enum_value(const char *module, const char *name);
 
 /* Frees the kernel BTF parsed for the lookups (tool__load_attach does,

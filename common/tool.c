@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 #include "cli.h"
+#include "loader.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -28,6 +29,8 @@ int tool__load_attach(struct bpf_object_skeleton *skel)
 	int err;
 
 	probes__release_btf();	/* libbpf parses its own copy next */
+	if (loader__enabled())
+		return loader__load_attach(skel);
 	err = bpf_object__load_skeleton(skel);
 
 	if (err) {

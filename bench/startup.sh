@@ -1,0 +1,79 @@
+# Guest side of a start-up/RSS-only comparison (no bpftrace, no workload):
+#   tests/vm/run.sh 'sh bench/startup.sh'   (after make and bench/run.sh's
+#   helpers: build/bench/benchrun, emptyprobe, empty.bpf.o)
+# Per tool and round, in rotating order:
+#   new-k   the tool, generated loader (default), BTBPF_ATTACH=kprobe
+#   new-f   the tool, generated loader, default attach (fentry)
+#   old-k   the tool, BTBPF_LOADER=libbpf (bpf_object__load), kprobe
+#   old-f   the tool, BTBPF_LOADER=libbpf, fentry
+#   floor   empty kprobe programs on the same functions (bench/emptyprobe)
+# benchrun gives exec-to-"Tracing" time and wait4's maximum RSS.  Prints
+# "R tool cfg round ready_ms=.. maxrss_kb=.." lines, then per tool and
+# configuration the medians: "M tool cfg ready_ms maxrss_kb".
+# BTBPF_STARTUP_RUNS (default 5) rounds; BTBPF_BENCH_ONLY narrows the tools.
+set -u
+. tests/vm/lib.sh
+BB=$BUILD/bench
+RUNS=${BTBPF_STARTUP_RUNS:-5}
+present() { grep -qE " $1([[:space:]]|\$)" /proc/kallsyms; }
+wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -q " $1 "; }
+
+one() {	# TOOL CFG ROUND
+	case $2 in
+	new-k)	res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	new-f)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	old-k)	res=$(BTBPF_LOADER=libbpf BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	old-f)	res=$(BTBPF_LOADER=libbpf $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	floor)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
+	esac
+	echo "R $1 $2 $3 $res" | tee -a $T/raw
+	case $res in
+	*rc=0*) ;;
+	*) echo "I $1 $2 $3: $(head -c 300 $T/e | tr '\n' ' ')" ;;
+	esac
+}
+
+tool() {	# TOOL: RUNS rounds of every configuration, rotating
+	wanted $1 || return 0
+	cfgs="new-k new-f old-k old-f floor"
+	for round in $(seq $RUNS); do
+		for c in $cfgs; do one $1 $c $round; done
+		cfgs="$(echo $cfgs | cut -d' ' -f2-) $(echo $cfgs | cut -d' ' -f1)"
+	done
+}
+
+bt_setup
+modprobe rfcomm
+OURS=$BUILD/btsnoop-sock FLOOR=
+for f in l2cap sco hci rfcomm iso; do
+	for d in send recv; do
+		present ${f}_sock_${d}msg && FLOOR="$FLOOR ${f}_sock_${d}msg+"
+	done
+done
+tool btsnoop-sock
+OURS=$BUILD/btwmem FLOOR=
+for f in l2cap_sock_sendmsg sco_sock_sendmsg iso_sock_sendmsg sock_alloc_send_pskb; do
+	present $f && FLOOR="$FLOOR $f+"
+done
+tool btwmem
+OURS="$BUILD/bthcicredits -H" FLOOR="hci_tx_work+ hci_num_comp_pkts_evt+ hci_conn_del+ hci_send_frame"
+tool bthcicredits
+OURS="stdbuf -oL $BUILD/btacklat" FLOOR="hci_send_frame hci_num_comp_pkts_evt hci_conn_del"
+tool btacklat
+kill $BTVIRT_PID 2>/dev/null
+if wanted bturblat && eval "$(sh tests/vm/usb-setup.sh 2> $T/usb.err)" && [ -n "${USB_HCI:-}" ]; then
+	OURS=$BUILD/bturblat FLOOR=
+	for f in btusb_send_frame btusb_send_frame_intel btusb_send_frame_mtk; do
+		present $f && FLOOR="$FLOOR $f+"
+	done
+	for f in btusb_tx_complete btusb_isoc_tx_complete; do
+		present $f && FLOOR="$FLOOR $f"
+	done
+	tool bturblat
+fi
+# medians per tool and configuration
+for k in ready_ms maxrss_kb; do
+	sed -n "s/^R \([^ ]*\) \([^ ]*\) .*$k=\([0-9.-]*\).*/\1 \2 \3/p" $T/raw | sort -k1,1 -k2,2 -k3,3n |
+	awk -v k=$k '{ key = $1 " " $2; v[key, ++n[key]] = $3 } END { for (key in n) { m = n[key]; if (m % 2) med = v[key, (m + 1) / 2]; else med = (v[key, m / 2] + v[key, m / 2 + 1]) / 2; print "M", key, k, med } }' | sort
+done
+rm -rf "$T"

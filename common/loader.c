@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generated-loader path (see loader.h).  bpf_object__gen_loader()
+ * turns bpf_object__load() into a recording: libbpf skips the kernel BTF
+ * (no vmlinux parse, no copy of it), and emits a BPF_PROG_TYPE_SYSCALL
+ * program that creates the maps, loads the BTF and the programs and has
+ * the kernel do the CO-RE relocations and find the fentry targets by name.
+ * skel_internal.h's bpf_load_and_run runs it; it leaves the new fds in a
+ * context laid out as libbpf's gen_loader expects: the header, one
+ * bpf_map_desc per map of the object, one bpf_prog_desc per program
+ * (subprograms included, so the table has room to spare; only loaded
+ * programs get an fd, in the object's order).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/skel_internal.h>
+#include "cli.h"
+#include "loader.h"
+#include "trace.h"
+
+#define MAX_PROG_DESCS 256	/* programs and subprograms of one object */
+#define MAX_LOADED_PROGS 32	/* libbpf 1.1 gen_loader's stack slots for prog fds */
+
+/*
+ * libbpf 1.1's loader keeps the fds of the programs it loads in 32 stack
+ * slots, but its error path closes one slot per program of the object:
+ * with more than 30 programs (btsnoop-sock has 40, each function with its
+ * fentry, fexit, kprobe and kretprobe) the slots past the frame read
+ * above the stack and the verifier refuses the loader ("invalid read from
+ * stack R10 off=0").  Those slots can never hold an fd (at most 32
+ * programs are loaded, checked before), so each such read becomes r1 = 0,
+ * which the cleanup code skips.  Returns a patched copy (free it).
+ */
+static struct bpf_insn *patch_loader(const void *insns, __u32 sz)
+{
+	struct bpf_insn *p = malloc(sz);
+	__u32 i;
+
+	if (!p)
+		return NULL;
+	memcpy(p, insns, sz);
+	for (i = 0; i < sz / sizeof(*p); i++) {
+		if (p[i].code == (BPF_LDX | BPF_MEM | BPF_W) && p[i].src_reg == BPF_REG_10 &&
+		    p[i].off >= 0)
+			p[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+						  .dst_reg = p[i].dst_reg };
+	}
+	return p;
+}
+
+/* Kernel CO-RE in loader programs came with 5.17 (loader programs 5.14,
+ * perf links 5.15): older kernels keep libbpf's load. */
+static bool kernel_has_loader(void)
+{
+	static int has = -1;
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	if (has < 0)
+		has = !uname(&u) && sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
+		      (maj > 5 || (maj == 5 && min >= 17));
+	return has;
+}
+
+bool loader__enabled(void)
+{
+	const char *v = getenv("BTBPF_LOADER");
+
+	if (v && !strcmp(v, "libbpf"))
+		return false;
+	return kernel_has_loader();
+}
+
+static int read_sysfs_int(const char *path, const char *fmt)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), v = -1;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, fmt, &v) != 1)
+		return -1;
+	return v;
+}
+
+/* A perf link from prog_fd to a kprobe (retprobe: a kretprobe) on func,
+ * through the kprobe PMU (as libbpf does); the link fd, or -errno. */
+static int attach_kprobe(int prog_fd, const char *func, bool retprobe)
+{
+	static int type = -2, retbit = -2;
+	struct perf_event_attr attr;
+	int pfd, lfd, err;
+
+	if (type == -2) {
+		type = read_sysfs_int("/sys/bus/event_source/devices/kprobe/type", "%d");
+		retbit = read_sysfs_int("/sys/bus/event_source/devices/kprobe/format/retprobe",
+					"config:%d");
+	}
+	if (type < 0 || (retprobe && retbit < 0))
+		return -EOPNOTSUPP;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = type;
+	attr.config = retprobe ? 1ULL << retbit : 0;
+	attr.config1 = (__u64)(unsigned long)func;	/* kprobe_func */
+	attr.config2 = 0;				/* probe_offset */
+	pfd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	lfd = bpf_link_create(prog_fd, pfd, BPF_PERF_EVENT, NULL);
+	if (lfd < 0) {
+		err = -errno;
+		close(pfd);
+		return err;
+	}
+	if (ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+		err = -errno;
+		close(lfd);
+		close(pfd);
+		return err;
+	}
+	close(pfd);	/* the link holds the event */
+	return lfd;
+}
+
+/* Attaches one loaded program by its section; the link fd, or -errno. */
+static int attach_prog(struct bpf_program *prog, int prog_fd)
+{
+	const char *sec = bpf_program__section_name(prog);
+	int fd;
+
+	switch (bpf_program__type(prog)) {
+	case BPF_PROG_TYPE_TRACING:
+		fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+		return fd < 0 ? -errno : fd;
+	case BPF_PROG_TYPE_KPROBE:
+		if (!strncmp(sec, "kprobe/", 7))
+			return attach_kprobe(prog_fd, sec + 7, false);
+		if (!strncmp(sec, "kretprobe/", 10))
+			return attach_kprobe(prog_fd, sec + 10, true);
+		return -EOPNOTSUPP;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* .bss/.data/.rodata: the map's memory where the skeleton points (as
+ * bpf_object__load_skeleton does: over libbpf's anonymous copy, which
+ * bpf_object__close unmaps). */
+static int map_skeleton_data(struct bpf_object_skeleton *s)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int i;
+
+	for (i = 0; i < s->map_cnt; i++) {
+		struct bpf_map *map = *s->maps[i].map;
+		void **mmaped = s->maps[i].mmaped;
+		size_t vsz, sz;
+		void *addr;
+		int prot;
+
+		if (!mmaped || !*mmaped)
+			continue;
+		if (!(bpf_map__map_flags(map) & BPF_F_MMAPABLE)) {
+			*mmaped = NULL;
+			continue;
+		}
+		addr = (void *)bpf_map__initial_value(map, &vsz);
+		if (!addr)
+			return -EINVAL;
+		sz = ((size_t)((bpf_map__value_size(map) + 7) / 8 * 8) * bpf_map__max_entries(map) +
+		      page - 1) / page * page;
+		prot = bpf_map__map_flags(map) & BPF_F_RDONLY_PROG ? PROT_READ
+								  : PROT_READ | PROT_WRITE;
+		*mmaped = mmap(addr, sz, prot, MAP_SHARED | MAP_FIXED, bpf_map__fd(map), 0);
+		if (*mmaped == MAP_FAILED) {
+			int err = -errno;
+
+			*mmaped = NULL;
+			warnx_tool("failed to map %s: %s", bpf_map__name(map), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int loader__load_attach(struct bpf_object_skeleton *s)
+{
+	LIBBPF_OPTS(gen_loader_opts, gen);
+	struct bpf_object *obj = *s->obj;
+	struct bpf_load_and_run_opts run = {};
+	struct bpf_loader_ctx *ctx = NULL;
+	struct bpf_map_desc *mdesc;
+	struct bpf_prog_desc *pdesc;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	struct bpf_insn *insns = NULL;
+	char *log = NULL;
+	size_t ctx_sz;
+	int nmaps = 0, nload = 0, i, p, err;
+
+	bpf_object__for_each_map(map, obj)
+		nmaps++;
+	bpf_object__for_each_program(prog, obj)
+		nload += bpf_program__autoload(prog);
+	if (nload > MAX_LOADED_PROGS) {
+		warnx_tool("failed to load BPF programs: %d programs, the loader takes %d",
+			   nload, MAX_LOADED_PROGS);
+		return -E2BIG;
+	}
+	ctx_sz = sizeof(*ctx) + nmaps * sizeof(*mdesc) + MAX_PROG_DESCS * sizeof(*pdesc);
+	ctx = calloc(1, ctx_sz);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->sz = ctx_sz;
+	if (common_env.verbose) {
+		ctx->log_level = 1;
+		ctx->log_size = 1 << 20;
+		log = calloc(1, ctx->log_size);
+		ctx->log_buf = (unsigned long)log;
+		if (!log)
+			ctx->log_level = ctx->log_size = 0;
+	}
+	mdesc = (struct bpf_map_desc *)(ctx + 1);
+	pdesc = (struct bpf_prog_desc *)(mdesc + nmaps);
+	err = bpf_object__gen_loader(obj, &gen);
+	if (!err)
+		err = bpf_object__load(obj);	/* records; nothing reaches the kernel yet */
+	if (err) {
+		warnx_tool("failed to generate the BPF loader: %s", strerror(-err));
+		goto out;
+	}
+	insns = patch_loader(gen.insns, gen.insns_sz);
+	if (!insns) {
+		err = -ENOMEM;
+		goto out;
+	}
+	run.ctx = ctx;
+	run.data = gen.data;
+	run.data_sz = gen.data_sz;
+	run.insns = insns;
+	run.insns_sz = gen.insns_sz;
+	err = bpf_load_and_run(&run);
+	if (err) {
+		if (log && log[0])
+			fprintf(stderr, "%s", log);
+		warnx_tool("failed to load BPF programs: %s (%s; -v shows the verifier log)",
+			   strerror(-err), run.errstr ? run.errstr : "loader");
+		goto out;
+	}
+
+	/* the maps' fds into libbpf's maps: bpf_map__fd, close at destroy */
+	i = 0;
+	bpf_object__for_each_map(map, obj) {
+		int fd = mdesc[i++].map_fd;
+
+		if (fd <= 0) {
+			err = -ENOENT;
+			warnx_tool("failed to load BPF programs: no fd for map %s",
+				   bpf_map__name(map));
+			goto out;
+		}
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);
+		if (err) {
+			warnx_tool("failed to load BPF programs: map %s: %s", bpf_map__name(map),
+				   strerror(-err));
+			goto out;
+		}
+	}
+	err = map_skeleton_data(s);
+	if (err)
+		goto out;
+
+	/* loaded programs' fds come in the object's order; attach each (the
+	 * link keeps the program, the fd is closed) */
+	p = 0;
+	bpf_object__for_each_program(prog, obj) {
+		int pfd, lfd;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		while (p < MAX_PROG_DESCS && pdesc[p].prog_fd <= 0)
+			p++;
+		if (p == MAX_PROG_DESCS) {
+			err = -ENOENT;
+			warnx_tool("failed to load BPF programs: no fd for %s",
+				   bpf_program__name(prog));
+			goto out;
+		}
+		pfd = pdesc[p].prog_fd;
+		pdesc[p++].prog_fd = 0;
+		lfd = attach_prog(prog, pfd);
+		close(pfd);
+		if (lfd < 0) {
+			err = lfd;
+			warnx_tool("failed to attach BPF programs: %s: %s", bpf_program__name(prog),
+				   strerror(-err));
+			goto out;
+		}
+		/* lfd stays open: the link lasts until the process exits */
+	}
+	err = 0;
+out:
+	if (err)	/* whatever the loader opened and was not taken */
+		for (p = 0; p < MAX_PROG_DESCS; p++)
+			if (pdesc[p].prog_fd > 0)
+				close(pdesc[p].prog_fd);
+	free(insns);
+	free(log);
+	free(ctx);
+	return err;
+}

@@ -275,6 +275,11 @@ int probes__init(void)
 		warnx_tool("invalid BTBPF_ATTACH: '%s' (expected kprobe or fentry)", env);
 		return -1;
 	}
+	env = getenv("BTBPF_LOADER");	/* read by loader__enabled */
+	if (env && env[0] && strcmp(env, "libbpf")) {
+		warnx_tool("invalid BTBPF_LOADER: '%s' (expected libbpf)", env);
+		return -1;
+	}
 	if (loader__enabled())
 		return 0;	/* the kernel finds the targets while the loader runs */
 	libbpf_register_prog_handler("fentry+", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, &o);

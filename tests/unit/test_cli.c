@@ -170,6 +170,8 @@ int main(void)
 		/* checked before any root or kernel check: exit 1, one line */
 		expect_tool("BTBPF_ATTACH=kprob", tool, "", NULL, 1,
 			    "invalid BTBPF_ATTACH: 'kprob' (expected kprobe or fentry)");
+		expect_tool("BTBPF_LOADER=libbp", tool, "", NULL, 1,
+			    "invalid BTBPF_LOADER: 'libbp' (expected libbpf)");
 	}
 	if (d)
 		closedir(d);

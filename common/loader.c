@@ -201,20 +201,23 @@ static int map_skeleton_data(struct bpf_object_skeleton *s)
 	return 0;
 }
 
-int loader__load_attach(struct bpf_object_skeleton *s)
+/* One run of the generated loader: its context (the header, then the map
+ * and program descriptors it fills with fds) and the verifier log. */
+struct loader_run {
+	struct bpf_loader_ctx *ctx;
+	struct bpf_map_desc *maps;
+	struct bpf_prog_desc *progs;
+	char *log;
+};
+
+/* The context for obj's maps and programs; -E2BIG (after one line) when
+ * more programs are to be loaded than the loader has room for. */
+static int loader_run_new(struct loader_run *r, struct bpf_object *obj)
 {
-	LIBBPF_OPTS(gen_loader_opts, gen);
-	struct bpf_object *obj = *s->obj;
-	struct bpf_load_and_run_opts run = {};
-	struct bpf_loader_ctx *ctx = NULL;
-	struct bpf_map_desc *mdesc;
-	struct bpf_prog_desc *pdesc;
 	struct bpf_program *prog;
 	struct bpf_map *map;
-	struct bpf_insn *insns = NULL;
-	char *log = NULL;
-	size_t ctx_sz;
-	int nmaps = 0, nload = 0, i, p, err;
+	int nmaps = 0, nload = 0;
+	size_t sz;
 
 	bpf_object__for_each_map(map, obj)
 		nmaps++;
@@ -225,106 +228,143 @@ int loader__load_attach(struct bpf_object_skeleton *s)
 			   nload, MAX_LOADED_PROGS);
 		return -E2BIG;
 	}
-	ctx_sz = sizeof(*ctx) + nmaps * sizeof(*mdesc) + MAX_PROG_DESCS * sizeof(*pdesc);
-	ctx = calloc(1, ctx_sz);
-	if (!ctx)
+	sz = sizeof(*r->ctx) + nmaps * sizeof(*r->maps) + MAX_PROG_DESCS * sizeof(*r->progs);
+	r->ctx = calloc(1, sz);
+	if (!r->ctx)
 		return -ENOMEM;
-	ctx->sz = ctx_sz;
+	r->ctx->sz = sz;
+	r->maps = (struct bpf_map_desc *)(r->ctx + 1);
+	r->progs = (struct bpf_prog_desc *)(r->maps + nmaps);
 	if (common_env.verbose) {
-		ctx->log_level = 1;
-		ctx->log_size = 1 << 20;
-		log = calloc(1, ctx->log_size);
-		ctx->log_buf = (unsigned long)log;
-		if (!log)
-			ctx->log_level = ctx->log_size = 0;
+		r->ctx->log_level = 1;
+		r->ctx->log_size = 1 << 20;
+		r->log = calloc(1, r->ctx->log_size);
+		r->ctx->log_buf = (unsigned long)r->log;
+		if (!r->log)
+			r->ctx->log_level = r->ctx->log_size = 0;
 	}
-	mdesc = (struct bpf_map_desc *)(ctx + 1);
-	pdesc = (struct bpf_prog_desc *)(mdesc + nmaps);
+	return 0;
+}
+
+/* Records the loader (bpf_object__load in gen_loader mode sends nothing to
+ * the kernel) and runs it; the kernel's fds end up in r's descriptors. */
+static int loader_run_exec(struct loader_run *r, struct bpf_object *obj)
+{
+	LIBBPF_OPTS(gen_loader_opts, gen);
+	struct bpf_load_and_run_opts run = {};
+	struct bpf_insn *insns;
+	int err;
+
 	err = bpf_object__gen_loader(obj, &gen);
 	if (!err)
-		err = bpf_object__load(obj);	/* records; nothing reaches the kernel yet */
+		err = bpf_object__load(obj);
 	if (err) {
 		warnx_tool("failed to generate the BPF loader: %s", strerror(-err));
-		goto out;
+		return err;
 	}
 	insns = patch_loader(gen.insns, gen.insns_sz);
-	if (!insns) {
-		err = -ENOMEM;
-		goto out;
-	}
-	run.ctx = ctx;
+	if (!insns)
+		return -ENOMEM;
+	run.ctx = r->ctx;
 	run.data = gen.data;
 	run.data_sz = gen.data_sz;
 	run.insns = insns;
 	run.insns_sz = gen.insns_sz;
 	err = bpf_load_and_run(&run);
 	if (err) {
-		if (log && log[0])
-			fprintf(stderr, "%s", log);
+		if (r->log && r->log[0])
+			fprintf(stderr, "%s", r->log);
 		warnx_tool("failed to load BPF programs: %s (%s; -v shows the verifier log)",
 			   strerror(-err), run.errstr ? run.errstr : "loader");
-		goto out;
 	}
+	free(insns);
+	return err;
+}
 
-	/* the maps' fds into libbpf's maps: bpf_map__fd, close at destroy */
-	i = 0;
+/* The maps' fds into libbpf's maps: bpf_map__fd works, destroy closes. */
+static int adopt_map_fds(struct loader_run *r, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	int i = 0, err;
+
 	bpf_object__for_each_map(map, obj) {
-		int fd = mdesc[i++].map_fd;
+		int fd = r->maps[i++].map_fd;
 
 		if (fd <= 0) {
-			err = -ENOENT;
 			warnx_tool("failed to load BPF programs: no fd for map %s",
 				   bpf_map__name(map));
-			goto out;
+			return -ENOENT;
 		}
 		err = bpf_map__reuse_fd(map, fd);
 		close(fd);
 		if (err) {
 			warnx_tool("failed to load BPF programs: map %s: %s", bpf_map__name(map),
 				   strerror(-err));
-			goto out;
+			return err;
 		}
 	}
-	err = map_skeleton_data(s);
-	if (err)
-		goto out;
+	return 0;
+}
 
-	/* loaded programs' fds come in the object's order; attach each (the
-	 * link keeps the program, the fd is closed) */
-	p = 0;
+/* Loaded programs' fds come in the object's order: attaches each (the link
+ * keeps the program, so its fd is closed; the link fd stays open, the
+ * link lasts until the process exits). */
+static int attach_loaded(struct loader_run *r, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	int p = 0, pfd, lfd;
+
 	bpf_object__for_each_program(prog, obj) {
-		int pfd, lfd;
-
 		if (!bpf_program__autoload(prog))
 			continue;
-		while (p < MAX_PROG_DESCS && pdesc[p].prog_fd <= 0)
+		while (p < MAX_PROG_DESCS && r->progs[p].prog_fd <= 0)
 			p++;
 		if (p == MAX_PROG_DESCS) {
-			err = -ENOENT;
 			warnx_tool("failed to load BPF programs: no fd for %s",
 				   bpf_program__name(prog));
-			goto out;
+			return -ENOENT;
 		}
-		pfd = pdesc[p].prog_fd;
-		pdesc[p++].prog_fd = 0;
+		pfd = r->progs[p].prog_fd;
+		r->progs[p++].prog_fd = 0;
 		lfd = attach_prog(prog, pfd);
 		close(pfd);
 		if (lfd < 0) {
-			err = lfd;
 			warnx_tool("failed to attach BPF programs: %s: %s", bpf_program__name(prog),
-				   strerror(-err));
-			goto out;
+				   strerror(-lfd));
+			return lfd;
 		}
-		/* lfd stays open: the link lasts until the process exits */
 	}
-	err = 0;
-out:
-	if (err)	/* whatever the loader opened and was not taken */
-		for (p = 0; p < MAX_PROG_DESCS; p++)
-			if (pdesc[p].prog_fd > 0)
-				close(pdesc[p].prog_fd);
-	free(insns);
-	free(log);
-	free(ctx);
+	return 0;
+}
+
+/* After a failure, closes whatever program fd the loader opened and
+ * nobody took. */
+static void loader_run_free(struct loader_run *r, bool failed)
+{
+	int p;
+
+	for (p = 0; failed && r->ctx && p < MAX_PROG_DESCS; p++)
+		if (r->progs[p].prog_fd > 0)
+			close(r->progs[p].prog_fd);
+	free(r->log);
+	free(r->ctx);
+}
+
+int loader__load_attach(struct bpf_object_skeleton *s)
+{
+	struct bpf_object *obj = *s->obj;
+	struct loader_run r = {};
+	int err;
+
+	err = loader_run_new(&r, obj);
+	if (!err)
+		err = loader_run_exec(&r, obj);
+	if (!err)
+		err = adopt_map_fds(&r, obj);
+	if (!err)
+		err = map_skeleton_data(s);
+	if (!err)
+		err = attach_loaded(&r, obj);
+	loader_run_free(&r, err != 0);
 	return err;
 }

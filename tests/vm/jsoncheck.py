@@ -17,7 +17,7 @@
         --seen FILE            appends "kind field" for every field seen
         --eq WHAT EXPR VALUE   str(eval(EXPR)) must be VALUE; EXPR sees
                                rows (kind -> list of objects) and the
-                               helpers below (first, where, total)
+                               helpers below (where, total)
         --min-lines N          at least N lines (default 1)
   jsoncheck.py coverage MAN SEEN [--unreachable KIND.FIELD=WHY ...]
       Every documented field of every kind was seen in at least one run
@@ -93,10 +93,6 @@ def fields_of(text):
         if re.fullmatch(r"[a-z_]+", item):
             names.append(item)
     return names
-
-
-def first(rows, kind):
-    return rows.get(kind, [{}])[0] if rows.get(kind) else {}
 
 
 def where(rows, kind, **match):
@@ -203,7 +199,7 @@ def cmd_check(argv):
         ok(f"{label}: every field documented, every always-field present "
            f"({', '.join(f'{k}:{len(v)}' for k, v in sorted(rows.items(), key=lambda x: str(x[0])))})")
     # globals, not locals: a comprehension inside EXPR sees only globals
-    env = {"__builtins__": {}, "rows": rows, "first": lambda k: first(rows, k),
+    env = {"__builtins__": {}, "rows": rows,
            "where": lambda k, **m: where(rows, k, **m), "total": total, "len": len,
            "sorted": sorted, "set": set, "all": all, "any": any, "sum": sum,
            "min": min, "max": max, "abs": abs, "zip": zip}

@@ -175,15 +175,19 @@ static bool wanted(const struct base_strs *b, const struct kbtf_query *q, __u32 
 	return false;
 }
 
+/* Walks the type section; first_id: the id of its first type (1, or one
+ * past the base's last for a split BTF).  *count: how many types it has. */
 static int scan_types(int fd, char *buf, off_t start, __u32 len, struct kbtf_query *q,
-		      __u32 *off, int n, const struct base_strs *b)
+		      __u32 *off, int n, const struct base_strs *b, __u32 first_id,
+		      __u32 *count)
 {
 	struct reader r;
 	struct btf_type t;
+	__u32 id = first_id;
 	int err, i, j, vlen;
 
 	rd_init(&r, fd, buf, start, len);
-	while (rd_tell(&r) < (off_t)len) {
+	for (; rd_tell(&r) < (off_t)len; id++) {
 		size_t extra = 0;
 
 		if ((err = rd_need(&r, sizeof(t))))
@@ -212,8 +216,10 @@ static int scan_types(int fd, char *buf, off_t start, __u32 len, struct kbtf_que
 			break;
 		case BTF_KIND_FUNC:
 			if (wanted(b, q, off, n, KBTF_FUNC, t.name_off, &i) &&
-			    q[i].kind == KBTF_FUNC)
+			    q[i].kind == KBTF_FUNC) {
 				q[i].found = true;
+				q[i].id = id;
+			}
 			break;
 		case BTF_KIND_ENUM:
 		case BTF_KIND_ENUM64: {
@@ -254,6 +260,8 @@ static int scan_types(int fd, char *buf, off_t start, __u32 len, struct kbtf_que
 		if (extra && (err = rd_skip(&r, extra)))
 			return err;
 	}
+	if (count)
+		*count = id - first_id;
 	return 0;
 }
 
@@ -274,17 +282,42 @@ static int open_btf(const char *name, struct btf_header *h)
 	return fd;
 }
 
+/* vmlinux's number of types (void not counted), walked once per process:
+ * a module's first type id is one past it.  0 when unreadable. */
+static __u32 vmlinux_type_count(int fd, const struct btf_header *h, char *buf)
+{
+	static __u32 count;
+	static bool done;
+
+	if (!done && !scan_types(fd, buf, h->hdr_len + h->type_off, h->type_len, NULL, NULL, 0,
+				 &(struct base_strs){ .fd = -1 }, 1, &count))
+		done = true;
+	return done ? count : 0;
+}
+
+static bool wants_funcs(const struct kbtf_query *q, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (q[i].kind == KBTF_FUNC)
+			return true;
+	return false;
+}
+
 int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 {
 	struct btf_header h, bh;
 	struct base_strs base = { .fd = -1 };
 	bool split = strcmp(btf_name, "vmlinux") != 0;
-	__u32 *off = calloc(n ? n : 1, sizeof(*off)), base_str = 0;
+	__u32 *off = calloc(n ? n : 1, sizeof(*off)), base_str = 0, first_id = 1;
 	char *buf = malloc(CHUNK);
 	int fd = -1, bfd = -1, err, i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		q[i].found = false;
+		q[i].id = 0;
+	}
 	err = !off || !buf ? -ENOMEM : 0;
 	if (!err && split) {
 		/* a module's string offsets start after vmlinux's strings */
@@ -301,8 +334,15 @@ int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 	if (!err && split)	/* names the module shares with vmlinux: read on demand */
 		base = (struct base_strs){ .fd = bfd, .start = bh.hdr_len + bh.str_off,
 					   .len = bh.str_len };
+	if (!err && split && wants_funcs(q, n)) {
+		__u32 base_types = vmlinux_type_count(bfd, &bh, buf);
+
+		err = base_types ? 0 : -EINVAL;
+		first_id = base_types + 1;
+	}
 	if (!err)
-		err = scan_types(fd, buf, h.hdr_len + h.type_off, h.type_len, q, off, n, &base);
+		err = scan_types(fd, buf, h.hdr_len + h.type_off, h.type_len, q, off, n, &base,
+				 first_id, NULL);
 	if (err)
 		for (i = 0; i < n; i++)
 			q[i].found = false;

@@ -19,12 +19,16 @@ struct kbtf_query {
 	/* results */
 	bool found;
 	long long value;	/* KBTF_ENUM_VAL: the enumerator's value */
+	unsigned int id;	/* KBTF_FUNC: its type id, as the kernel numbers
+				 * it (a module's ids follow vmlinux's) */
 };
 
 /*
  * Looks up every query in the BTF of btf_name ("vmlinux" or a loaded
  * module's name): FUNC types by name, enumerators of ENUM/ENUM64 types by
- * name (the first one found).  Returns 0, or -errno when the BTF cannot be
+ * name (the first one found).  A module's FUNC ids need vmlinux's type
+ * count: its type section is walked once per process for that (headers
+ * only, no names).  Returns 0, or -errno when the BTF cannot be
  * read or is malformed (then nothing is marked found).
  */
 int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n);

@@ -2,7 +2,7 @@
 /*
  * common/kbtf.c (streaming lookups in /sys/kernel/btf) against libbpf's
  * parsed BTF of the same kernel: a sample of every FUNC and enumerator
- * must be found with the same value, names that are no FUNC (a struct, an
+ * must be found with the same value (a FUNC: its type id), names that are no FUNC (a struct, an
  * enumerator looked up as a FUNC) or not there at all must not.  Needs a
  * readable /sys/kernel/btf/vmlinux (no root); without one, one skip line.
  */
@@ -19,6 +19,7 @@ int main(void)
 	static struct kbtf_query q[MAXQ];
 	static long long want[MAXQ];
 	static bool want_found[MAXQ];
+	static unsigned int want_id[MAXQ];
 	struct btf *btf;
 	int i, j, n = 0, nfunc = 0, nenum = 0, cnt;
 
@@ -37,6 +38,7 @@ int main(void)
 
 		if (btf_is_func(t) && nfunc++ % 211 == 0) {
 			q[n] = (struct kbtf_query){ .name = name, .kind = KBTF_FUNC };
+			want_id[n] = i;
 			want_found[n++] = true;
 		} else if (btf_is_enum(t) && btf_vlen(t) && nenum++ % 23 == 0) {
 			const struct btf_enum *e = btf_enum(t) + btf_vlen(t) - 1;
@@ -73,6 +75,12 @@ int main(void)
 			fprintf(stderr, "FAIL: %s found %d, want %d\n", q[i].name, q[i].found,
 				want_found[i]);
 		CHECK(q[i].found == want_found[i]);
+		if (q[i].kind == KBTF_FUNC && want_found[i]) {
+			if (q[i].id != want_id[i])
+				fprintf(stderr, "FAIL: %s id %u, want %u\n", q[i].name, q[i].id,
+					want_id[i]);
+			CHECK(q[i].id == want_id[i]);
+		}
 		if (q[i].kind == KBTF_ENUM_VAL && want_found[i]) {
 			if (q[i].value != want[i])
 				fprintf(stderr, "FAIL: %s = %lld, want %lld\n", q[i].name,

@@ -206,11 +206,14 @@ static int kallsyms_scan(struct probe *p, int n, struct lookup *l)
  * comes up: seconds per program under emulation, and more the more modules
  * a machine has loaded.  Our own handlers for the fentry and fexit sections
  * (libbpf tries those before its own) hand the kernel the id found once
- * here.
+ * here.  The generated loader's program does the same scans in the kernel
+ * (bpf_btf_find_by_name_kind, once per program): loader.c writes these
+ * ids into it instead (probes__btf_target).
  */
 static struct {
 	struct attach_target {
 		const struct bpf_program *prog;
+		const char *func;
 		int btf_id;
 		int btf_obj_fd;		/* 0: vmlinux */
 	} *t;
@@ -240,7 +243,8 @@ static int target_attach(const struct bpf_program *prog, long cookie, struct bpf
 	return libbpf_get_error(*link);
 }
 
-static int add_target(const struct bpf_program *prog, int btf_id, int btf_obj_fd)
+static int add_target(const struct bpf_program *prog, const char *func, int btf_id,
+		      int btf_obj_fd)
 {
 	struct attach_target *t;
 
@@ -250,8 +254,24 @@ static int add_target(const struct bpf_program *prog, int btf_id, int btf_obj_fd
 	if (!t)
 		return -1;
 	targets.t = t;
-	t[targets.n++] = (struct attach_target){ prog, btf_id, btf_obj_fd };
+	t[targets.n++] = (struct attach_target){ prog, func, btf_id, btf_obj_fd };
 	return 0;
+}
+
+int probes__btf_target(const struct bpf_program *prog, const char **func, int *btf_id,
+			int *btf_obj_fd)
+{
+	int i;
+
+	for (i = 0; i < targets.n; i++) {
+		if (targets.t[i].prog == prog) {
+			*func = targets.t[i].func;
+			*btf_id = targets.t[i].btf_id;
+			*btf_obj_fd = targets.t[i].btf_obj_fd;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 /* BTBPF_ATTACH: one way for every function, or per function (0). */
@@ -409,12 +429,11 @@ static int btf_func_id(const char *module, const char *func)
 	int id, first, end;
 
 	if (loader__enabled()) {
-		/* presence only: the kernel finds the id by name at load */
 		struct kbtf_query q = { .name = func, .kind = KBTF_FUNC };
 
-		if (kbtf__lookup(module[0] ? module : "vmlinux", &q, 1))
+		if (kbtf__lookup(module[0] ? module : "vmlinux", &q, 1) || !q.found)
 			return 0;
-		return q.found;
+		return q.id;
 	}
 	btf = btf_for(module);
 	if (!btf)
@@ -499,8 +518,8 @@ static int choose_attach(struct probe *p, int id)
 	}
 	if (has_btf_prog && !id)	/* found by kallsyms, maybe in another module */
 		id = btf_func_id(p->module, p->func);
-	if (id && p->module[0] && !loader__enabled() &&
-	    (btf_fd = kernel_btf_fd(p->module)) < 0)
+	if (id && p->module[0] && (btf_fd = kernel_btf_fd(p->module)) < 0 &&
+	    !loader__enabled())
 		id = 0;		/* no kernel BTF object to name it by */
 	p->use_fentry = force == FORCE_FENTRY || id > 0;
 	if (!p->use_fentry)
@@ -513,9 +532,9 @@ static int choose_attach(struct probe *p, int id)
 		warnx_tool("%s is not in the kernel's BTF: cannot use fentry", p->func);
 		return -1;
 	}
-	if (loader__enabled())
-		return 0;	/* the loader names targets by function */
-	if (add_target(p->fentry, id, btf_fd) || add_target(p->fexit, id, btf_fd))
+	if (btf_fd < 0)
+		return 0;	/* the loader's program finds it by name (slower) */
+	if (add_target(p->fentry, p->func, id, btf_fd) || add_target(p->fexit, p->func, id, btf_fd))
 		return -1;
 	return 0;
 }
@@ -556,8 +575,9 @@ static int bind_programs(struct bpf_object *obj, struct probe *p, int n)
 /*
  * The loader's mode: each wanted function's presence in its home's BTF, one
  * streaming pass (kbtf.c) per home for all its functions instead of a
- * parsed vmlinux BTF; btf_id is 1 when found (the kernel finds the real id
- * by name at load).  An unreadable BTF leaves them 0: kallsyms decides.
+ * parsed vmlinux BTF (btf_id: the kernel's id of the function, handed to
+ * the loader; see probes__btf_target).  An unreadable BTF leaves them 0:
+ * kallsyms decides.
  */
 static void btf_home_lookup(struct probe *p, int n, struct lookup *l, const char *tool_module)
 {
@@ -585,7 +605,7 @@ static void btf_home_lookup(struct probe *p, int n, struct lookup *l, const char
 		if (kbtf__lookup(p[i].module[0] ? p[i].module : "vmlinux", q, m))
 			continue;
 		for (j = 0; j < m; j++)
-			l[idx[j]].btf_id = q[j].found;
+			l[idx[j]].btf_id = q[j].found ? (int)q[j].id : 0;
 	}
 	free(q);
 	free(idx);

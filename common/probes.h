@@ -48,6 +48,12 @@ struct probe {
  */
 int probes__select(struct bpf_object *obj, const char *module, struct probe *p, int n);
 
+/* The fentry/fexit target probes__select chose for prog: the function,
+ * its BTF id and the fd of the kernel BTF object that holds it (0:
+ * vmlinux; the fd stays probes'); -ENOENT when there is none. */
+int probes__btf_target(const struct bpf_program *prog, const char **func, int *btf_id,
+			int *btf_obj_fd);
+
 /* The value of enumerator name among module's types (vmlinux's when the
  * module is built in): with the generated loader from a streaming scan
  * (kbtf.c), else from the kernel BTF probes__select uses too (one parse per

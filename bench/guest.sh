@@ -28,7 +28,7 @@ M_USB=${BTBPF_BENCH_USB_PINGS:-40}	# USB workload: l2ping echo requests
 M_LOST=${BTBPF_BENCH_LOST_CALLS:-10000}	# lost-events run: per sender, two senders
 
 info() { echo "I $*"; }
-present() { grep -qE " $1([[:space:]]|\$)" /proc/kallsyms; }
+. bench/floors.sh
 
 # hist_total FILE: the sum of the counts of every log2 histogram in FILE,
 # bcc style ("  8 -> 15  : 3  |**|") or bpftrace style ("[8, 16)  3 |@@|")
@@ -175,12 +175,7 @@ L2SEND=$BUILD/tests/l2send
 #    most of them EAGAIN: cheap calls, so the probes' cost shows
 AGREE_HCI="hci0 hci1"
 OURS=$BUILD/btsnoop-sock PEER=$PEERS/btsnoop-sock.bt OPS=$M_SOCK
-FLOOR=
-for f in l2cap sco hci rfcomm iso; do
-	for d in send recv; do
-		present ${f}_sock_${d}msg && FLOOR="$FLOOR ${f}_sock_${d}msg+"
-	done
-done
+FLOOR=$(floor_of btsnoop-sock)
 WORK="$L2SEND -N -s 2048 -i $ADDR0 -n $M_SOCK $ADDR1 > /dev/null"
 AGREE_WORK="$L2SEND -i $ADDR0 -n $M_ACL $ADDR1 > /dev/null"
 AGREE_WANT=$M_ACL	# one W line, one btwmem sample per send
@@ -188,10 +183,7 @@ bench btsnoop-sock chk_snoop
 
 # 2. btwmem: histogram per protocol; the same workload
 OURS=$BUILD/btwmem PEER=$PEERS/btwmem.bt
-FLOOR=
-for f in l2cap_sock_sendmsg sco_sock_sendmsg iso_sock_sendmsg sock_alloc_send_pskb; do
-	present $f && FLOOR="$FLOOR $f+"
-done
+FLOOR=$(floor_of btwmem)
 bench btwmem chk_hist
 
 # 3. bthcicredits -H: credits per second, stall histogram on exit; blocking
@@ -205,7 +197,7 @@ CBOFF=$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | awk '
 info "peers: offsetof(struct hci_dev, tx_work) = $TXOFF, offsetof(struct sk_buff, cb) = $CBOFF"
 AGREE_WANT=
 OURS="$BUILD/bthcicredits -H" PEER="$PEERS/bthcicredits.bt $TXOFF $CBOFF" OPS=$M_ACL
-FLOOR="hci_tx_work+ hci_num_comp_pkts_evt+ hci_conn_del+ hci_send_frame"
+FLOOR=$(floor_of bthcicredits)
 WORK="$L2SEND -i $ADDR0 -n $M_ACL $ADDR1 > /dev/null"
 bench bthcicredits chk_hist
 
@@ -215,7 +207,7 @@ bench bthcicredits chk_hist
 # the RSS is the tool's)
 OURS="stdbuf -oL $BUILD/btacklat" PEER="$PEERS/btacklat.bt $CBOFF"
 grep -q 'fflush' tools/btacklat.c || info "btacklat: run under stdbuf -oL (its banner is not flushed into a pipe)"
-FLOOR="hci_send_frame hci_num_comp_pkts_evt hci_conn_del"
+FLOOR=$(floor_of btacklat)
 bench btacklat chk_hist
 
 # 5. lost events: btsnoop-sock (default mode) under two non-blocking senders
@@ -240,13 +232,7 @@ if ! wanted bturblat; then
 elif [ -x $BUILD/bturblat ]; then
 	if eval "$(sh tests/vm/usb-setup.sh 2> $T/usb.err)" && [ -n "${USB_HCI:-}" ]; then
 		OURS=$BUILD/bturblat PEER="$PEERS/bturblat.bt $CBOFF" OPS=$M_USB AGREE_HCI=$USB_HCI
-		FLOOR=
-		for f in btusb_send_frame btusb_send_frame_intel btusb_send_frame_mtk; do
-			present $f && FLOOR="$FLOOR $f+"
-		done
-		for f in btusb_tx_complete btusb_isoc_tx_complete; do
-			present $f && FLOOR="$FLOOR $f"
-		done
+		FLOOR=$(floor_of bturblat)
 		WORK="l2ping -i $USB_HCI -c $M_USB -f $PEER_ADDR > $T/l2ping.out 2>&1"
 		AGREE_WORK=$WORK
 		bench bturblat chk_hist

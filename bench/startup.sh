@@ -7,6 +7,9 @@
 #   old-k   the tool, BTBPF_LOADER=libbpf (bpf_object__load), kprobe
 #   old-f   the tool, BTBPF_LOADER=libbpf, fentry
 #   floor   empty kprobe programs on the same functions (bench/emptyprobe)
+#   prev-f  with BTBPF_STARTUP_PREV=DIR (the build directory of an earlier
+#           commit, e.g. make OUTPUT=DIR after a git worktree add): that
+#           build's tools, default mode, for a before/after in one boot
 # benchrun gives exec-to-"Tracing" time and wait4's maximum RSS.  Prints
 # "R tool cfg round ready_ms=.. maxrss_kb=.." lines, then per tool and
 # configuration the medians: "M tool cfg ready_ms maxrss_kb".
@@ -15,7 +18,8 @@ set -u
 . tests/vm/lib.sh
 BB=$BUILD/bench
 RUNS=${BTBPF_STARTUP_RUNS:-5}
-present() { grep -qE " $1([[:space:]]|\$)" /proc/kallsyms; }
+PREV=${BTBPF_STARTUP_PREV:-}
+. bench/floors.sh
 wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -q " $1 "; }
 
 one() {	# TOOL CFG ROUND
@@ -24,6 +28,7 @@ one() {	# TOOL CFG ROUND
 	new-f)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
 	old-k)	res=$(BTBPF_LOADER=libbpf BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
 	old-f)	res=$(BTBPF_LOADER=libbpf $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
+	prev-f)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $(echo "$OURS" | sed "s|$BUILD|$PREV|")) ;;
 	floor)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
 	esac
 	echo "R $1 $2 $3 $res" | tee -a $T/raw
@@ -35,7 +40,7 @@ one() {	# TOOL CFG ROUND
 
 tool() {	# TOOL: RUNS rounds of every configuration, rotating
 	wanted $1 || return 0
-	cfgs="new-k new-f old-k old-f floor"
+	cfgs="new-k new-f old-k old-f floor${PREV:+ prev-f}"
 	for round in $(seq $RUNS); do
 		for c in $cfgs; do one $1 $c $round; done
 		cfgs="$(echo $cfgs | cut -d' ' -f2-) $(echo $cfgs | cut -d' ' -f1)"
@@ -44,31 +49,18 @@ tool() {	# TOOL: RUNS rounds of every configuration, rotating
 
 bt_setup
 modprobe rfcomm
-OURS=$BUILD/btsnoop-sock FLOOR=
-for f in l2cap sco hci rfcomm iso; do
-	for d in send recv; do
-		present ${f}_sock_${d}msg && FLOOR="$FLOOR ${f}_sock_${d}msg+"
-	done
+for t in btsnoop-sock btwmem bthcicredits btacklat; do
+	case $t in
+	bthcicredits) OURS="$BUILD/bthcicredits -H" ;;
+	btacklat) OURS="stdbuf -oL $BUILD/btacklat" ;;	# its banner is not flushed into a pipe
+	*) OURS=$BUILD/$t ;;
+	esac
+	FLOOR=$(floor_of $t)
+	tool $t
 done
-tool btsnoop-sock
-OURS=$BUILD/btwmem FLOOR=
-for f in l2cap_sock_sendmsg sco_sock_sendmsg iso_sock_sendmsg sock_alloc_send_pskb; do
-	present $f && FLOOR="$FLOOR $f+"
-done
-tool btwmem
-OURS="$BUILD/bthcicredits -H" FLOOR="hci_tx_work+ hci_num_comp_pkts_evt+ hci_conn_del+ hci_send_frame"
-tool bthcicredits
-OURS="stdbuf -oL $BUILD/btacklat" FLOOR="hci_send_frame hci_num_comp_pkts_evt hci_conn_del"
-tool btacklat
 kill $BTVIRT_PID 2>/dev/null
 if wanted bturblat && eval "$(sh tests/vm/usb-setup.sh 2> $T/usb.err)" && [ -n "${USB_HCI:-}" ]; then
-	OURS=$BUILD/bturblat FLOOR=
-	for f in btusb_send_frame btusb_send_frame_intel btusb_send_frame_mtk; do
-		present $f && FLOOR="$FLOOR $f+"
-	done
-	for f in btusb_tx_complete btusb_isoc_tx_complete; do
-		present $f && FLOOR="$FLOOR $f"
-	done
+	OURS=$BUILD/bturblat FLOOR=$(floor_of bturblat)
 	tool bturblat
 fi
 # medians per tool and configuration

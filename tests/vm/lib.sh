@@ -142,12 +142,16 @@ check_detached() {
 # on hci0 sending N frames of BYTES.  Sets SRV_PID, CLI_PID.  The client
 # waits a second before disconnecting: closing an L2CAP channel drops what
 # is still queued for the controller, and the tests count every frame.
+# L2TEST_PSM (default 4113) and L2TEST_LINK (l2test -V: le_public for LE;
+# default BR/EDR) apply to both sides.
 l2test_pair() {
 	_n=$1; _b=$2; shift 2
-	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
+	_psm=${L2TEST_PSM:-4113} _link=${L2TEST_LINK:+-V $L2TEST_LINK}
+	l2test -r -i hci1 $_link -P $_psm > "$T/l2srv.log" 2>&1 &
 	SRV_PID=$!
 	sleep 0.5
-	l2test -s -i hci0 -P 4113 -N "$_n" -b "$_b" -g 1000 "$@" "$ADDR1" > "$T/l2cli.log" 2>&1 &
+	l2test -s -i hci0 $_link -P $_psm -N "$_n" -b "$_b" -g 1000 "$@" "$ADDR1" \
+		> "$T/l2cli.log" 2>&1 &
 	CLI_PID=$!
 	wait $CLI_PID
 	_rc=$?
@@ -161,6 +165,20 @@ l2test_pair() {
 	kill $SRV_PID 2>/dev/null
 	wait $SRV_PID 2>/dev/null
 	return $_rc
+}
+
+# rctest_pair N BYTES: an RFCOMM server on hci1 (channel 3) and a client
+# on hci0 writing N frames of BYTES; waits for the client, gives the data a
+# second to leave, then ends both.  Sets RC_PID (the client's).
+rctest_pair() {
+	rctest -r -i hci1 -P 3 > /dev/null 2>&1 &
+	_rs=$!
+	sleep 0.5
+	rctest -s -i hci0 -P 3 -N "$1" -b "$2" "$ADDR1" > "$T/rc.log" 2>&1 &
+	RC_PID=$!
+	for _i in $(seq 100); do kill -0 $RC_PID 2>/dev/null || break; sleep 0.1; done
+	sleep 1
+	kill $RC_PID $_rs 2>/dev/null
 }
 
 # eagain_sender [PSM]: a non-blocking L2CAP sender (hci0 to hci1, PSM

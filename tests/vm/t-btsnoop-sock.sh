@@ -110,14 +110,8 @@ check_detached "after | head -1"
 #    krfcommd re-sending them over L2CAP is shown apart, in brackets.
 if modprobe rfcomm 2>/dev/null; then
 	start_tool rf "$SNOOP" -P rfcomm,l2cap
-	rctest -r -i hci1 -P 3 > /dev/null 2>&1 &
-	RS=$!
-	sleep 0.5
-	rctest -s -i hci0 -P 3 -N 5 -b 100 "$ADDR1" > "$T/rc.log" 2>&1 &
-	RC=$!
-	for i in $(seq 100); do kill -0 $RC 2>/dev/null || break; sleep 0.1; done
-	sleep 1
-	kill $RC $RS 2>/dev/null
+	rctest_pair 5 100
+	RC=$RC_PID
 	stop_tool INT
 	check_eq "rctest's 5 writes show as RFCOMM" 5 \
 		"$(awk -v p=$RC '$1 == p && $2 == "rctest" && $3 == "RFCOMM" && $4 == "W" && $5 == 100' "$T/rf.out" | wc -l)"

@@ -43,14 +43,8 @@ t_snoop() {
 	wait $_hc
 	_rc=none
 	if [ "$_rfcomm" = yes ]; then
-		rctest -r -i hci1 -P 3 > /dev/null 2>&1 &
-		_rs=$!
-		sleep 0.5
-		rctest -s -i hci0 -P 3 -N 3 -b 100 "$ADDR1" > "$T/rc.log" 2>&1 &
-		_rc=$!
-		for _i in $(seq 100); do kill -0 $_rc 2>/dev/null || break; sleep 0.1; done
-		sleep 1
-		kill $_rc $_rs 2>/dev/null
+		rctest_pair 3 100
+		_rc=$RC_PID
 	fi
 	stop_pid $_ev INT
 	check_eq "btsnoop-sock -j: exit status" 0 $?

@@ -20,22 +20,13 @@ btmgmt --index 1 connectable on > "$T/btmgmt.log" 2>&1 &&
 btmgmt --index 1 advertising on >> "$T/btmgmt.log" 2>&1 &&
 	ok "hci1 advertises on LE" || not_ok "hci1 does not advertise: $(cat "$T/btmgmt.log")"
 
-# le_pair N BYTES: like l2test_pair, over LE; sets CLI_PID
+# le_pair N BYTES: l2test_pair over LE (its own PSM), then until the link
+# is gone; sets CLI_PID
 le_pair() {
-	l2test -r -i hci1 -V le_public -P $LE_PSM > "$T/l2srv.log" 2>&1 &
-	_srv=$!
-	sleep 0.5
-	l2test -s -i hci0 -V le_public -P $LE_PSM -N "$1" -b "$2" -g 1000 "$ADDR1" \
-		> "$T/l2cli.log" 2>&1 &
-	CLI_PID=$!
-	wait $CLI_PID
+	L2TEST_PSM=$LE_PSM L2TEST_LINK=le_public
+	l2test_pair "$1" "$2"
 	_rc=$?
-	for _i in $(seq 50); do
-		[ -z "$(pgrep -P $_srv)" ] && break
-		sleep 0.1
-	done
-	kill $_srv 2>/dev/null
-	wait $_srv 2>/dev/null
+	L2TEST_PSM= L2TEST_LINK=
 	wait_idle hci0
 	return $_rc
 }

@@ -175,16 +175,89 @@ static bool wanted(const struct base_strs *b, const struct kbtf_query *q, __u32 
 	return false;
 }
 
+/* The bytes that follow a type's header, for every kind but the enums
+ * (their members are read, not skipped); -EINVAL for a kind we cannot size. */
+static int members_size(const struct btf_type *t, size_t *extra)
+{
+	size_t vlen = BTF_INFO_VLEN(t->info);
+
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		*extra = 4;
+		return 0;
+	case BTF_KIND_ARRAY:
+		*extra = sizeof(struct btf_array);
+		return 0;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		*extra = vlen * sizeof(struct btf_member);
+		return 0;
+	case BTF_KIND_FUNC_PROTO:
+		*extra = vlen * sizeof(struct btf_param);
+		return 0;
+	case BTF_KIND_DATASEC:
+		*extra = vlen * sizeof(struct btf_var_secinfo);
+		return 0;
+	case BTF_KIND_FUNC:
+	case BTF_KIND_PTR:
+	case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		*extra = 0;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* What one walk looks for (q[], the offsets of their names, the base's
+ * strings for a split BTF). */
+struct wanted_set {
+	struct kbtf_query *q;
+	__u32 *off;
+	int n;
+	const struct base_strs *b;
+};
+
+/* An ENUM/ENUM64's members, read: the first enumerator of each wanted name
+ * gives its value. */
+static int scan_enum(struct reader *r, const struct btf_type *t, const struct wanted_set *w)
+{
+	bool e64 = BTF_INFO_KIND(t->info) == BTF_KIND_ENUM64;
+	size_t sz = e64 ? 12 : 8;
+	int j, i, err;
+
+	for (j = 0; j < (int)BTF_INFO_VLEN(t->info); j++) {
+		__u32 m[3];
+
+		if ((err = rd_need(r, sz)))
+			return err;
+		memcpy(m, r->buf + r->pos, sz);
+		r->pos += sz;
+		if (!wanted(w->b, w->q, w->off, w->n, KBTF_ENUM_VAL, m[0], &i) ||
+		    w->q[i].kind != KBTF_ENUM_VAL || w->q[i].found)
+			continue;
+		w->q[i].found = true;
+		w->q[i].value = e64 ? (long long)(((__u64)m[2] << 32) | m[1]) : (__s32)m[1];
+	}
+	return 0;
+}
+
 /* Walks the type section; first_id: the id of its first type (1, or one
  * past the base's last for a split BTF).  *count: how many types it has. */
-static int scan_types(int fd, char *buf, off_t start, __u32 len, struct kbtf_query *q,
-		      __u32 *off, int n, const struct base_strs *b, __u32 first_id,
-		      __u32 *count)
+static int scan_types(int fd, char *buf, off_t start, __u32 len, const struct wanted_set *w,
+		      __u32 first_id, __u32 *count)
 {
 	struct reader r;
 	struct btf_type t;
 	__u32 id = first_id;
-	int err, i, j, vlen;
+	int err, i;
 
 	rd_init(&r, fd, buf, start, len);
 	for (; rd_tell(&r) < (off_t)len; id++) {
@@ -194,68 +267,18 @@ static int scan_types(int fd, char *buf, off_t start, __u32 len, struct kbtf_que
 			return err;
 		memcpy(&t, r.buf + r.pos, sizeof(t));
 		r.pos += sizeof(t);
-		vlen = BTF_INFO_VLEN(t.info);
-		switch (BTF_INFO_KIND(t.info)) {
-		case BTF_KIND_INT:
-		case BTF_KIND_VAR:
-		case BTF_KIND_DECL_TAG:
-			extra = 4;
-			break;
-		case BTF_KIND_ARRAY:
-			extra = sizeof(struct btf_array);
-			break;
-		case BTF_KIND_STRUCT:
-		case BTF_KIND_UNION:
-			extra = (size_t)vlen * sizeof(struct btf_member);
-			break;
-		case BTF_KIND_FUNC_PROTO:
-			extra = (size_t)vlen * sizeof(struct btf_param);
-			break;
-		case BTF_KIND_DATASEC:
-			extra = (size_t)vlen * sizeof(struct btf_var_secinfo);
-			break;
-		case BTF_KIND_FUNC:
-			if (wanted(b, q, off, n, KBTF_FUNC, t.name_off, &i) &&
-			    q[i].kind == KBTF_FUNC) {
-				q[i].found = true;
-				q[i].id = id;
-			}
-			break;
-		case BTF_KIND_ENUM:
-		case BTF_KIND_ENUM64: {
-			bool e64 = BTF_INFO_KIND(t.info) == BTF_KIND_ENUM64;
-			size_t sz = e64 ? 12 : 8;
-
-			for (j = 0; j < vlen; j++) {
-				__u32 m[3];
-
-				if ((err = rd_need(&r, sz)))
-					return err;
-				memcpy(m, r.buf + r.pos, sz);
-				r.pos += sz;
-				if (!wanted(b, q, off, n, KBTF_ENUM_VAL, m[0], &i) ||
-				    q[i].kind != KBTF_ENUM_VAL ||
-				    q[i].found)
-					continue;
-				q[i].found = true;
-				if (e64)
-					q[i].value = (long long)(((__u64)m[2] << 32) | m[1]);
-				else
-					q[i].value = (__s32)m[1];
-			}
-			break;
+		if (BTF_INFO_KIND(t.info) == BTF_KIND_ENUM || BTF_INFO_KIND(t.info) == BTF_KIND_ENUM64) {
+			if ((err = scan_enum(&r, &t, w)))
+				return err;
+			continue;
 		}
-		case BTF_KIND_PTR:
-		case BTF_KIND_FWD:
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_FLOAT:
-		case BTF_KIND_TYPE_TAG:
-			break;
-		default:
-			return -EINVAL;		/* a kind we cannot size */
+		if ((err = members_size(&t, &extra)))
+			return err;
+		if (BTF_INFO_KIND(t.info) == BTF_KIND_FUNC &&
+		    wanted(w->b, w->q, w->off, w->n, KBTF_FUNC, t.name_off, &i) &&
+		    w->q[i].kind == KBTF_FUNC) {
+			w->q[i].found = true;
+			w->q[i].id = id;
 		}
 		if (extra && (err = rd_skip(&r, extra)))
 			return err;
@@ -286,11 +309,13 @@ static int open_btf(const char *name, struct btf_header *h)
  * a module's first type id is one past it.  0 when unreadable. */
 static __u32 vmlinux_type_count(int fd, const struct btf_header *h, char *buf)
 {
+	static const struct base_strs not_split = { .fd = -1 };
+	static const struct wanted_set nothing = { .b = &not_split };
 	static __u32 count;
 	static bool done;
 
-	if (!done && !scan_types(fd, buf, h->hdr_len + h->type_off, h->type_len, NULL, NULL, 0,
-				 &(struct base_strs){ .fd = -1 }, 1, &count))
+	if (!done && !scan_types(fd, buf, h->hdr_len + h->type_off, h->type_len, &nothing, 1,
+				 &count))
 		done = true;
 	return done ? count : 0;
 }
@@ -341,8 +366,8 @@ int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 		first_id = base_types + 1;
 	}
 	if (!err)
-		err = scan_types(fd, buf, h.hdr_len + h.type_off, h.type_len, q, off, n, &base,
-				 first_id, NULL);
+		err = scan_types(fd, buf, h.hdr_len + h.type_off, h.type_len,
+				 &(struct wanted_set){ q, off, n, &base }, first_id, NULL);
 	if (err)
 		for (i = 0; i < n; i++)
 			q[i].found = false;

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "cli.h"
+#include "hist.h"
 
 /* Written every this many seconds when no interval is given. */
 #define OM_DEFAULT_INTERVAL 15
@@ -79,5 +81,20 @@ int om__accumulate(void **acc, int *nacc, int *cap, const void *rows, int n, siz
 	om__accumulate((void **)(acc), nacc, cap, rows, n, sizeof((rows)[0]),	\
 		       offsetof(__typeof__((rows)[0]), key), sizeof((rows)[0].key), \
 		       offsetof(__typeof__((rows)[0]), val), sizeof((rows)[0].val))
+
+/* A histogram tool's rows since the start. */
+struct om_cumul {
+	void *rows;
+	int n, cap;
+};
+
+/*
+ * hist__print_map with --openmetrics: the interval's rows (drained from the
+ * map fd into rows, max of them) go into the cumulative copy c and the
+ * file (write_fn(f, ctx) writes it from c).  The text shows the interval's
+ * rows, or without an interval (the ticks are then the file's only) the
+ * cumulative rows at the end: the same text as without --openmetrics.
+ */
+#define om__print_map(fd, rows, max, cmp, print_row, c, write_fn, ctx, final) do {		int n_ = map__drain_rows(fd, rows, max);						size_t sz_ = sizeof((rows)[0]);																			om__accumulate_rows(&(c)->rows, &(c)->n, &(c)->cap, rows, n_);				om__write(write_fn, ctx);								if (hist_env.ia.interval) {									qsort(rows, n_, sz_, cmp);								hist__print_rows(rows, n_, sz_, print_row);					} else if (final) {										qsort((c)->rows, (c)->n, sz_, cmp);							hist__print_rows((c)->rows, (c)->n, sz_, print_row);				}										} while (0)
 
 #endif

@@ -143,8 +143,7 @@ static void print_row(const void *row, const char *unit)
 /* ---- --openmetrics ---- */
 
 /* The histograms since the start (the map is drained every interval). */
-static struct row *cumul;
-static int ncumul, cumul_cap;
+static struct om_cumul cumul;
 
 static void conn_labels(struct om_labels *l, const struct hist_key *k)
 {
@@ -178,12 +177,12 @@ static void write_metrics(FILE *f, void *ctx)
 	int i;
 
 	om__family(f, name, "histogram", "Packet to the driver until the controller's NUM_COMP_PKTS");
-	for (i = 0; i < ncumul; i++) {
+	for (i = 0; i < cumul.n; i++) {
+		const struct row *r = (const struct row *)cumul.rows + i;
 		struct om_labels l = { "" };
 
-		conn_labels(&l, &cumul[i].key);
-		om__histogram_log2(f, name, &l, cumul[i].val.slots, ACK_SLOTS,
-				   hist_env.millis ? 1e-3 : 1e-6);
+		conn_labels(&l, &r->key);
+		om__histogram_log2(f, name, &l, r->val.slots, ACK_SLOTS, hist_env.millis ? 1e-3 : 1e-6);
 	}
 	write_stat(f, "btbpf_ack_sent_packets_total", "Packets stamped at the hand-over to the driver", s->sent);
 	write_stat(f, "btbpf_ack_acked_packets_total", "Completions paired with a stamp (the histogram)", s->acked);
@@ -195,25 +194,6 @@ static void write_metrics(FILE *f, void *ctx)
 	write_stat(f, "btbpf_ack_skipped_total", "Handles past the per-event limit in one NUM_COMP_PKTS", s->skipped);
 }
 
-/* Each tick the interval's rows go into the cumulative copy and the file;
- * the text shows the interval's rows, or without an interval (the ticks
- * are the file's only) everything at the end. */
-static void print_hists_om(struct btacklat_bpf *obj, bool final)
-{
-	static struct row rows[ACK_MAX_HISTS];
-	int n = map__drain_rows(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS);
-
-	om__accumulate_rows(&cumul, &ncumul, &cumul_cap, rows, n);
-	om__write(write_metrics, obj);
-	if (hist_env.ia.interval) {
-		qsort(rows, n, sizeof(rows[0]), row_cmp);
-		hist__print_rows(rows, n, sizeof(rows[0]), print_row);
-	} else if (final) {
-		qsort(cumul, ncumul, sizeof(cumul[0]), row_cmp);
-		hist__print_rows(cumul, ncumul, sizeof(cumul[0]), print_row);
-	}
-}
-
 /* The file exists once we are attached, with the histogram at zero when
  * there is only one, so that a rate over the first interval counts it. */
 static void start_metrics(struct btacklat_bpf *obj)
@@ -221,7 +201,7 @@ static void start_metrics(struct btacklat_bpf *obj)
 	struct row zero = { .key = { .dev = 0 } };
 
 	if (!env.per_conn)
-		om__accumulate_rows(&cumul, &ncumul, &cumul_cap, &zero, 1);
+		om__accumulate_rows(&cumul.rows, &cumul.n, &cumul.cap, &zero, 1);
 	om__write(write_metrics, obj);
 }
 
@@ -230,11 +210,11 @@ static bool print_hists(void *ctx, bool final)
 	struct btacklat_bpf *obj = ctx;
 	static struct row rows[ACK_MAX_HISTS];
 
-	if (om_env.path) {
-		print_hists_om(obj, final);
-		return true;
-	}
-	hist__print_map(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS, row_cmp, print_row);
+	if (om_env.path)
+		om__print_map(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS, row_cmp, print_row,
+			      &cumul, write_metrics, obj, final);
+	else
+		hist__print_map(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS, row_cmp, print_row);
 	return true;
 }
 

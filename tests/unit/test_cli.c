@@ -152,6 +152,7 @@ static void expect_openmetrics_refused(void)
 {
 	static const char *const tools[][2] = {
 		{ "btacklat", "--openmetrics" }, { "btsnoop-sock", "-c --openmetrics" },
+		{ "bturblat", "--openmetrics" },
 	};
 	char ro[] = "/tmp/btbpf-om-XXXXXX", path[64];
 	const char *as = geteuid() ? "" : "setpriv --reuid=65534 --regid=65534 --clear-groups";

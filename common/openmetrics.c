@@ -142,8 +142,35 @@ static void bucket(FILE *f, const char *name, const struct om_labels *l, const c
 		l && l->buf[0] ? "," : "", le, (unsigned long long)cumulative);
 }
 
-void om__histogram_log2(FILE *f, const char *name, const struct om_labels *l,
-			const __u64 *slots, int nslots, double unit)
+/* Bucket i's upper bound and midpoint, in the histogram's units. */
+struct bounds {
+	double (*upper)(int i, const struct bounds *b);
+	double (*mid)(int i, const struct bounds *b);
+	long base, step;
+};
+
+static double log2_upper(int i, const struct bounds *b)
+{
+	return (double)(1ULL << (i + 1));
+}
+
+static double log2_mid(int i, const struct bounds *b)
+{
+	return i == 0 ? 1.0 : 1.5 * (double)(1ULL << i);
+}
+
+static double lin_upper(int i, const struct bounds *b)
+{
+	return b->base + (double)(i + 1) * b->step;
+}
+
+static double lin_mid(int i, const struct bounds *b)
+{
+	return b->base + (i + 0.5) * b->step;
+}
+
+static void histogram(FILE *f, const char *name, const struct om_labels *l, const __u64 *slots,
+		      int nslots, const struct bounds *b, __u64 over, double unit)
 {
 	__u64 count = 0;
 	double sum = 0;
@@ -152,15 +179,34 @@ void om__histogram_log2(FILE *f, const char *name, const struct om_labels *l,
 
 	for (i = 0; i < nslots; i++) {
 		count += slots[i];
-		sum += slots[i] * (i == 0 ? 1.0 : 1.5 * (double)(1ULL << i)) * unit;
-		snprintf(le, sizeof(le), "%.10g", (double)(1ULL << (i + 1)) * unit);
+		sum += slots[i] * b->mid(i, b) * unit;
+		snprintf(le, sizeof(le), "%.10g", b->upper(i, b) * unit);
 		bucket(f, name, l, le, count);
 	}
+	count += over;
+	sum += over * b->upper(nslots - 1, b) * unit;
 	bucket(f, name, l, "+Inf", count);
 	open_labels(f, name, "_sum", l);
 	fprintf(f, " %.15g\n", sum);
 	open_labels(f, name, "_count", l);
 	fprintf(f, " %llu\n", (unsigned long long)count);
+}
+
+void om__histogram_log2(FILE *f, const char *name, const struct om_labels *l,
+			const __u64 *slots, int nslots, double unit)
+{
+	const struct bounds b = { log2_upper, log2_mid, 0, 0 };
+
+	histogram(f, name, l, slots, nslots, &b, 0, unit);
+}
+
+void om__histogram_linear(FILE *f, const char *name, const struct om_labels *l,
+			  const __u64 *slots, int nslots, long base, long step, __u64 over,
+			  double unit)
+{
+	const struct bounds b = { lin_upper, lin_mid, base, step };
+
+	histogram(f, name, l, slots, nslots, &b, over, unit);
 }
 
 static void add_counters(void *dst, const void *src, size_t val_sz)
@@ -174,7 +220,8 @@ static void add_counters(void *dst, const void *src, size_t val_sz)
 }
 
 int om__accumulate(void **acc, int *nacc, int *cap, const void *rows, int n, size_t row_sz,
-		   size_t key_off, size_t key_sz, size_t val_off, size_t val_sz)
+		   size_t key_off, size_t key_sz, size_t val_off, size_t val_sz,
+		   void (*merge)(void *acc_row, const void *row))
 {
 	int i, j;
 
@@ -202,6 +249,8 @@ int om__accumulate(void **acc, int *nacc, int *cap, const void *rows, int n, siz
 			continue;
 		}
 		add_counters(a + (size_t)j * row_sz + val_off, r + val_off, val_sz);
+		if (merge)
+			merge(a + (size_t)j * row_sz, r);
 	}
 	return 0;
 }

@@ -71,16 +71,25 @@ void om__histogram_log2(FILE *f, const char *name, const struct om_labels *l,
  * The cumulative copy: adds n rows (structs of row_sz bytes with a key of
  * key_sz bytes at key_off and val_sz bytes of __u64 counters at val_off)
  * into *acc, a growing array of the same structs (*nacc used, *cap
- * allocated), summing the counters of equal keys.  Returns 0, or -1 when
- * out of memory (after one line on stderr).
+ * allocated), summing the counters of equal keys; merge, when not NULL,
+ * then folds the rest of the row (maxima, last seen) into the older one.
+ * Returns 0, or -1 when out of memory (after one line on stderr).
  */
 int om__accumulate(void **acc, int *nacc, int *cap, const void *rows, int n, size_t row_sz,
-		   size_t key_off, size_t key_sz, size_t val_off, size_t val_sz);
+		   size_t key_off, size_t key_sz, size_t val_off, size_t val_sz,
+		   void (*merge)(void *acc_row, const void *row));
 
 #define om__accumulate_rows(acc, nacc, cap, rows, n)				\
 	om__accumulate((void **)(acc), nacc, cap, rows, n, sizeof((rows)[0]),	\
 		       offsetof(__typeof__((rows)[0]), key), sizeof((rows)[0].key), \
-		       offsetof(__typeof__((rows)[0]), val), sizeof((rows)[0].val))
+		       offsetof(__typeof__((rows)[0]), val), sizeof((rows)[0].val), NULL)
+
+/* Linear buckets: slot i holds [base + i*step, base + (i+1)*step) units,
+ * over the samples above the last slot (only in +Inf).  The sum is taken
+ * from the slots' midpoints (over: at the last slot's upper bound). */
+void om__histogram_linear(FILE *f, const char *name, const struct om_labels *l,
+			  const __u64 *slots, int nslots, long base, long step, __u64 over,
+			  double unit);
 
 /* A histogram tool's rows since the start. */
 struct om_cumul {

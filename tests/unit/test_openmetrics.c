@@ -44,6 +44,14 @@ static void test_histogram(void)
 	CHECK_STR(buf, "y_seconds_bucket{le=\"0.002\"} 1\ny_seconds_bucket{le=\"+Inf\"} 1\n"
 		  "y_seconds_sum 0.001\ny_seconds_count 1\n");
 	free(buf);
+	/* linear, percent as a ratio: [0,10) [10,20) %, 4 above 20 % in +Inf
+	 * only; sum: 2 * 0.05 + 1 * 0.15 + 4 * 0.2 */
+	slots[1] = 1;
+	slots[0] = 2;
+	CAPTURE(buf, size, om__histogram_linear(out, "r_ratio", NULL, slots, 2, 0, 10, 4, 0.01));
+	CHECK_STR(buf, "r_ratio_bucket{le=\"0.1\"} 2\nr_ratio_bucket{le=\"0.2\"} 3\n"
+		  "r_ratio_bucket{le=\"+Inf\"} 7\nr_ratio_sum 1.05\nr_ratio_count 7\n");
+	free(buf);
 }
 
 struct row {

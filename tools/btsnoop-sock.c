@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include "btsnoop-sock.h"
 #include "btsnoop-sock.skel.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "json.h"
 #include "maps.h"
@@ -42,7 +43,8 @@ const char argp_program_doc[] =
 "Trace sendmsg/recvmsg on Bluetooth sockets (L2CAP, SCO, HCI, RFCOMM, ISO).\n"
 "\n"
 "USAGE: btsnoop-sock [-h] [-T] [-j] [-a] [-L] [-x] [-p PID] [-P PROTO[,PROTO]]\n"
-"                    [-c [-i SECONDS] [--openmetrics PATH [-q]]] [-d SECONDS]\n"
+"                    [--cgroup PATH] [-c [-i SECONDS] [--openmetrics PATH [-q]]]\n"
+"                    [-d SECONDS]\n"
 "\n"
 "EXAMPLES:\n"
 "    btsnoop-sock              # trace every Bluetooth socket call\n"
@@ -51,6 +53,8 @@ const char argp_program_doc[] =
 "    btsnoop-sock -P sco       # SCO sockets only (audio)\n"
 "    btsnoop-sock -x           # only calls that failed (EAGAIN, ...)\n"
 "    btsnoop-sock -p 1234      # only PID 1234\n"
+"    btsnoop-sock --cgroup /sys/fs/cgroup/system.slice/bluetooth.service\n"
+"                              # only the processes of that cgroup v2\n"
 "    btsnoop-sock -c           # count calls/bytes/errors, print on Ctrl-C\n"
 "    btsnoop-sock -c -i 5      # ... and every 5 seconds\n"
 "    btsnoop-sock -j -d 10     # JSON lines for 10 seconds\n"
@@ -68,6 +72,7 @@ static const struct argp_option opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
 	{ "addr", 'a', NULL, 0, "Add peer address, connection handle and channel columns", 0 },
 	{ "latency", 'L', NULL, 0, "Add the time the call spent in the kernel (usecs)", 0 },
+	CLI_OPTION_CGROUP,
 	CLI_OPTION_OPENMETRICS,
 	CLI_OPTION_QUIET,
 	{},
@@ -117,6 +122,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'L':
 		env.latency = true;
 		break;
+	case OPT_CGROUP:
+		return cgroup__parse_arg(key, arg, state);
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: '%s'", arg);
 		break;
@@ -404,7 +411,7 @@ static void accumulate(const struct count_entry *counts, int n)
 	/* calls and bytes add up; comm is kept from the first interval */
 	om__accumulate((void **)&cumul, &ncumul, &cumul_cap, counts, n, sizeof(counts[0]),
 		       offsetof(struct count_entry, key), sizeof(counts[0].key),
-		       offsetof(struct count_entry, val), offsetof(struct count_val, comm));
+		       offsetof(struct count_entry, val), offsetof(struct count_val, comm), NULL);
 	for (i = 0; i < n; i++) {
 		struct om_row r = {
 			.key = { counts[i].key.proto, counts[i].key.dir, counts[i].key.err },
@@ -541,6 +548,7 @@ int main(int argc, char **argv)
 	obj->rodata->targ_tgid = env.pid;
 	obj->rodata->targ_failed = env.failed;
 	obj->rodata->targ_count = env.count;
+	obj->rodata->targ_cgroup = cgroup_fd >= 0;
 
 	struct probe probes[] = {
 		sock_probe("l2cap_sock_sendmsg", BTPROTO_L2CAP, NULL),
@@ -565,6 +573,8 @@ int main(int argc, char **argv)
 	}
 
 	err = tool__load_attach(obj->skeleton);
+	if (!err)
+		err = cgroup__apply(obj->maps.cgroup_map);
 	if (err)
 		goto cleanup;
 	if (!env.count) {

@@ -145,7 +145,7 @@ static int dir_entries(const char *dir)
 }
 
 /* --openmetrics into a missing, a read-only or a non-directory: one line,
- * exit 1, no file anywhere.  The read-only directory is mode 0555, which
+ * exit 1, no file anywhere; --cgroup on what is not a cgroup v2 directory.  The read-only directory is mode 0555, which
  * root ignores: as root the tool runs as nobody (it fails before any
  * privilege check). */
 static void expect_openmetrics_refused(void)
@@ -175,6 +175,15 @@ static void expect_openmetrics_refused(void)
 	CHECK(access("/nonexistent-btbpf", F_OK) != 0);
 	rmdir(ro);
 	expect_tool_usage("btacklat", "-q", NULL, "-q/--quiet needs --openmetrics");
+	/* --cgroup: a missing path, a directory that is not cgroup v2 */
+	for (size_t i = 0; i < 2; i++) {
+		const char *tool = i ? "btwmem" : "btsnoop-sock";
+
+		expect_tool("", tool, "--cgroup", "/nonexistent-btbpf", 1,
+			    "--cgroup: '/nonexistent-btbpf': No such file or directory");
+		expect_tool("", tool, "--cgroup", "/etc", 1,
+			    "--cgroup: '/etc': not a cgroup v2 directory");
+	}
 	expect_tool_usage("btsnoop-sock", "--openmetrics", "/tmp/x.prom", "--openmetrics needs -c/--count");
 }
 

@@ -1,4 +1,5 @@
-# --openmetrics under real L2CAP traffic: the files read back through
+# --openmetrics of btsnoop-sock, btacklat, btwmem and bthcicredits under
+# real L2CAP traffic (bturblat: t-openmetrics-usb.sh): the files read back through
 # Debian's node_exporter (textfile collector) over HTTP, accepted by
 # promtool, cumulative over two rounds of traffic; then a Prometheus server
 # scraping that node_exporter answers increase() and histogram_quantile().
@@ -11,6 +12,10 @@ OMDIR=$T/textfile
 SOCK_CALLS='btbpf_sock_sendmsg_calls_total{proto="l2cap"}'
 SOCK_RBYTES='btbpf_sock_recvmsg_bytes_total{proto="l2cap"}'
 ACK_COUNT='btbpf_ack_latency_seconds_count{dev="hci0"}'
+WMEM_SENDS='btbpf_wmem_sends_total{proto="l2cap"}'
+WMEM_COUNT='btbpf_wmem_bytes_count{proto="l2cap"}'
+CRED_SENT='btbpf_hci_credits_sent_total{dev="hci0",type="acl"}'
+CRED_ACKED='btbpf_hci_credits_acked_total{dev="hci0",type="acl"}'
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -118,12 +123,17 @@ median_bucket() {
 
 # Two rounds of N sends: after each, the exported counters (read through
 # node_exporter) equal everything since the start; btsnoop-sock writes every
-# 2 s (-i 2), btacklat every 15 s (its default without an interval).
+# 2 s (-i 2), bthcicredits every 2 s, btacklat and btwmem every 15 s (the
+# default without an interval).
 t_two_rounds() {
 	start_bg ack "$ACK" -d hci0 --openmetrics "$OMDIR/btacklat.prom" || return 1
 	ACK_PID=$TOOL_PID
 	start_tool sock "$SNOOP" -c -i 2 -P l2cap -q --openmetrics "$OMDIR/btsnoop.prom" || return 1
 	SOCK_PID=$TOOL_PID
+	start_tool wmem "$BUILD/btwmem" -q --openmetrics "$OMDIR/btwmem.prom" || return 1
+	WMEM_PID=$TOOL_PID
+	start_tool cred "$BUILD/bthcicredits" -d hci0 -q --openmetrics "$OMDIR/bthcicredits.prom" 2 || return 1
+	CRED_PID=$TOOL_PID
 	check_eq "files exist at zero once attached" "0" "$(wait_metric "$SOCK_CALLS" 0 10)"
 	[ -n "${WITH_PROM:-}" ] && start_prometheus && PROM_OK=1
 	_acl0=$(tx_acl hci0)
@@ -141,6 +151,12 @@ t_two_rounds() {
 	check_eq "btbpf_ack_sent_packets_total{dev=\"hci0\"} == TX acl delta" $ACL \
 		"$(mval 'btbpf_ack_sent_packets_total{dev="hci0"}')"
 	check_eq "btbpf_ack_unmatched_total{dev=\"hci0\"}" 0 "$(mval 'btbpf_ack_unmatched_total{dev="hci0"}')"
+	check_eq "$WMEM_SENDS == 2N (btwmem, 15 s default interval)" $((2 * N)) \
+		"$(wait_metric "$WMEM_SENDS" $((2 * N)) 40)"
+	check_eq "$WMEM_COUNT == 2N" $((2 * N)) "$(mval "$WMEM_COUNT")"
+	check_eq "$CRED_SENT == TX acl delta (bthcicredits, 2 s interval)" $ACL \
+		"$(wait_metric "$CRED_SENT" $ACL 20)"
+	check_eq "$CRED_ACKED == TX acl delta" $ACL "$(wait_metric "$CRED_ACKED" $ACL 20)"
 	check_eq "node_textfile_scrape_error" 0 "$(mval node_textfile_scrape_error)"
 	[ -n "${PROM_OK:-}" ] && t_prometheus
 	stop_pid $SOCK_PID INT
@@ -148,6 +164,12 @@ t_two_rounds() {
 		"$? $(wc -c < "$T/sock.out") $(wc -c < "$T/sock.err")"
 	stop_pid $ACK_PID INT
 	check_eq "btacklat: exit 0 after SIGINT" 0 $?
+	stop_pid $WMEM_PID INT
+	check_eq "btwmem -q: exit 0 after SIGINT, nothing on stdout or stderr" "0 0 0" \
+		"$? $(wc -c < "$T/wmem.out") $(wc -c < "$T/wmem.err")"
+	stop_pid $CRED_PID INT
+	check_eq "bthcicredits -q: exit 0 after SIGINT, nothing on stdout or stderr" "0 0 0" \
+		"$? $(wc -c < "$T/cred.out") $(wc -c < "$T/cred.err")"
 }
 
 # What the Prometheus server computed from its 1 s scrapes of node_exporter.
@@ -163,6 +185,24 @@ t_prometheus() {
 	fi
 	check_eq "prometheus: $ACK_COUNT == TX acl delta" $ACL "$(wait_promql "$ACK_COUNT" $ACL 20)"
 	PROM_P50=$(promql 'histogram_quantile(0.5, btbpf_ack_latency_seconds_bucket)')
+	# doc/openmetrics/grafana-dashboard.json: every query parses and runs
+	_bad=$(python3 - "http://127.0.0.1:$PROM_PORT" doc/openmetrics/grafana-dashboard.json <<'PY'
+import json, sys, urllib.parse, urllib.request
+bad = []
+for p in json.load(open(sys.argv[2]))["panels"]:
+    for t in p["targets"]:
+        q = t["expr"].replace("$instance", ".*").replace("$__rate_interval", "1m")
+        url = sys.argv[1] + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+        try:
+            ok = json.load(urllib.request.urlopen(url, timeout=10))["status"] == "success"
+        except Exception as e:
+            ok = False
+        if not ok:
+            bad.append(q)
+print(" ".join(bad))
+PY
+)
+	check_eq "prometheus: every query of the Grafana dashboard runs" "" "$_bad"
 }
 
 # btacklat's text histogram at exit (the whole run: no interval) against the
@@ -189,12 +229,35 @@ t_files() {
 			_bad="$_bad $(basename "$_f"): $(head -c 200 "$T/promtool.out")"
 	done
 	check_eq "promtool check metrics accepts all $(ls "$T/versions" | wc -l) versions seen and the final files" "" "$_bad"
-	check_eq "only the two .prom files in the directory" "btacklat.prom btsnoop.prom" \
+	check_eq "only the four .prom files in the directory" \
+		"btacklat.prom bthcicredits.prom btsnoop.prom btwmem.prom" \
 		"$(ls "$OMDIR" | tr '\n' ' ' | sed 's/ $//')"
 	check_grep "btsnoop.prom at exit: $SOCK_CALLS $((2 * N))" \
 		"^btbpf_sock_sendmsg_calls_total\\{proto=\"l2cap\"\\} $((2 * N))\$" "$OMDIR/btsnoop.prom"
 	check_grep "btacklat.prom at exit: _count $ACL" \
 		"^btbpf_ack_latency_seconds_count\\{dev=\"hci0\"\\} $ACL\$" "$OMDIR/btacklat.prom"
+}
+
+# doc/openmetrics/btacklat.service's capability set: root bounded to
+# CAP_BPF and CAP_PERFMON (setpriv does what CapabilityBoundingSet does)
+# loads, attaches, counts and writes its file.
+t_service_caps() {
+	mkdir -p "$T/svc"
+	start_tool svc setpriv --bounding-set=-all,+bpf,+perfmon \
+		"$ACK" -d hci0 -q --openmetrics "$T/svc/btacklat.prom" 1 || return
+	_a0=$(tx_acl hci0)
+	l2test_pair 5 100
+	_acl=$(( $(tx_acl hci0) - _a0 ))
+	for _i in $(seq 40); do
+		[ "$(awk -v m="$ACK_COUNT" '$1 == m { print $2 }' "$T/svc/btacklat.prom")" = $_acl ] && break
+		sleep 0.25
+	done
+	stop_tool INT
+	check_eq "CAP_BPF + CAP_PERFMON only: exit 0, nothing on stderr" "0 " "$? $(cat "$T/svc.err")"
+	check_eq "CAP_BPF + CAP_PERFMON only: $ACK_COUNT == TX acl delta" $_acl \
+		"$(awk -v m="$ACK_COUNT" '$1 == m { print $2 }' "$T/svc/btacklat.prom")"
+	check_eq "setpriv's bounding set: exactly CAP_BPF + CAP_PERFMON" 000000c000000000 \
+		"$(setpriv --bounding-set=-all,+bpf,+perfmon awk '/^CapEff/ { print $2 }' /proc/self/status)"
 }
 
 ip link set lo up
@@ -205,7 +268,8 @@ if start_node_exporter; then
 	t_two_rounds
 	t_text_and_quantile
 	t_files
-	check_detached "after both tools"
+	check_detached "after all four tools"
+	t_service_caps
 	[ -n "${PROM_PID:-}" ] && kill $PROM_PID && wait $PROM_PID 2>/dev/null
 	kill $NE_PID && wait $NE_PID 2>/dev/null
 fi

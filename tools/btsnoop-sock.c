@@ -529,6 +529,18 @@ static struct probe sock_probe(const char *func, int proto, const char *home)
 			       .optional = !env.protos, .home = home };
 }
 
+static void print_banner(const struct probe *probes, int n)
+{
+	if (common_env.json)
+		return;
+	printf("Tracing Bluetooth socket calls (%s)", probes__mode_name(probes, n));
+	if (env.duration)
+		printf(" for %ld secs", env.duration);
+	printf("... Hit Ctrl-C to end.\n");
+	if (!env.count)
+		print_header();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -585,15 +597,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!common_env.json) {
-		printf("Tracing Bluetooth socket calls (%s)", probes__mode_name(probes, n));
-		if (env.duration)
-			printf(" for %ld secs", env.duration);
-		printf("... Hit Ctrl-C to end.\n");
-		if (!env.count)
-			print_header();
-	}
-
+	print_banner(probes, n);
 	if (om_env.path)	/* the file exists, at zero, once we are attached */
 		om__write(write_metrics, obj);
 

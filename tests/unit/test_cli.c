@@ -145,9 +145,10 @@ static int dir_entries(const char *dir)
 }
 
 /* --openmetrics into a missing, a read-only or a non-directory: one line,
- * exit 1, no file anywhere; --cgroup on what is not a cgroup v2 directory.  The read-only directory is mode 0555, which
- * root ignores: as root the tool runs as nobody (it fails before any
- * privilege check). */
+ * exit 1, no file anywhere; --cgroup on what is not a cgroup v2 directory.
+ * The read-only directory is root's, mode 0555, which root ignores through
+ * CAP_DAC_OVERRIDE: as root the tool runs without it (it fails before any
+ * privilege check; still root, so the scratch directories stay reachable). */
 static void expect_openmetrics_refused(void)
 {
 	static const char *const tools[][2] = {
@@ -155,7 +156,7 @@ static void expect_openmetrics_refused(void)
 		{ "bturblat", "--openmetrics" },
 	};
 	char ro[] = "/tmp/btbpf-om-XXXXXX", path[64];
-	const char *as = geteuid() ? "" : "setpriv --reuid=65534 --regid=65534 --clear-groups";
+	const char *as = geteuid() ? "" : "setpriv --bounding-set=-dac_override";
 
 	if (!mkdtemp(ro) || chmod(ro, 0555)) {
 		CHECK(!"mkdtemp");

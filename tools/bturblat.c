@@ -257,6 +257,9 @@ static void write_metrics(FILE *f, void *ctx)
 	write_stat(f, "btbpf_urb_untracked_total", "Completions of URBs sent before tracing began", s->untracked);
 	write_stat(f, "btbpf_urb_dropped_total", "Stamps not stored: the start map was full", s->dropped);
 	write_stat(f, "btbpf_urb_replaced_total", "Stamps replaced: their URB never completed", s->replaced);
+	om__family(f, "btbpf_urb_in_flight", "gauge", "URBs submitted and not completed yet");
+	om__sample(f, "btbpf_urb_in_flight", NULL,
+		   map__count(bpf_map__fd(((struct bturblat_bpf *)ctx)->maps.starts)));
 }
 
 static bool print_hists(void *ctx, bool final)

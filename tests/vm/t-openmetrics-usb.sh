@@ -51,6 +51,7 @@ check_eq "btbpf_urb_sent_total == TX acl + commands delta" $((_acl + _cmd)) \
 	"$(mfile "btbpf_urb_sent_total{dev=\"$USB_HCI\"}")"
 stop_pid $TOOL_PID INT
 check_eq "exit 0 after SIGINT" 0 $?
+check_eq "at exit: btbpf_urb_in_flight 0 (every URB completed)" 0 "$(mfile btbpf_urb_in_flight)"
 check_eq "at exit: _count{type=ACL} still the whole run" $_acl \
 	"$(mfile "btbpf_urb_latency_seconds_count{dev=\"$USB_HCI\",type=\"ACL\"}")"
 # the text: one histogram set per 1 s interval, reset each time

@@ -64,6 +64,17 @@ long om__interval(long user_interval)
 	return OM_DEFAULT_INTERVAL;
 }
 
+bool om__due(long tick_s, bool user_interval, bool final)
+{
+	static long since_write;
+
+	since_write += tick_s;
+	if (!user_interval && !final && since_write < OM_DEFAULT_INTERVAL)
+		return false;
+	since_write = 0;
+	return true;
+}
+
 int om__write(void (*write_fn)(FILE *f, void *ctx), void *ctx)
 {
 	char tmp[PATH_MAX];

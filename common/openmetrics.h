@@ -40,6 +40,13 @@ error_t om__parse_arg(int key, char *arg, struct argp_state *state);
  * --openmetrics, OM_DEFAULT_INTERVAL; 0 without either. */
 long om__interval(long user_interval);
 
+/* For a tool that ticks on its own without an interval (bthcicredits'
+ * table, every second): whether this tick of tick_s seconds writes the
+ * file: every tick of an interval the user gave, else once
+ * OM_DEFAULT_INTERVAL seconds have passed since the last write, and the
+ * final one. */
+bool om__due(long tick_s, bool user_interval, bool final);
+
 /* Writes PATH: write_fn writes the families into f.  Returns 0, or -1
  * after one line on stderr (the run goes on). */
 int om__write(void (*write_fn)(FILE *f, void *ctx), void *ctx);

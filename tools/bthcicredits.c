@@ -522,11 +522,12 @@ static void write_metrics(FILE *f, void *ctx)
 	om__sample(f, "btbpf_hci_credit_events_lost_total", NULL, ts.obj->bss->lost_events);
 }
 
-/* The table every interval; the file too with --openmetrics (every 15 s
- * when -e alone gives no interval). */
+/* The table every interval; the file too with --openmetrics: every
+ * interval given, else every 15 s (the table's default tick is 1 s; -e
+ * alone ticks every 15 s for the file only). */
 static bool on_tick(void *ctx, bool final)
 {
-	if (om_env.path)
+	if (om_env.path && om__due(om__interval(hist_env.ia.interval), hist_env.ia.seen, final))
 		om__write(write_metrics, NULL);
 	return hist_env.ia.interval ? print_tick(ctx, final) : true;
 }

@@ -128,11 +128,28 @@ static void test_write(void)
 	rmdir(dir);
 }
 
+static void test_due(void)
+{
+	int i, writes = 0;
+
+	/* 1 s ticks, no interval given: every 15th, and the final one */
+	for (i = 1; i <= 31; i++)
+		writes += om__due(1, false, false);
+	CHECK(writes == 2);
+	CHECK(om__due(1, false, true));
+	CHECK(!om__due(1, false, false));
+	/* an interval given: every tick */
+	CHECK(om__due(2, true, false) && om__due(2, true, false));
+	/* 15 s ticks (-e alone): every tick */
+	CHECK(om__due(15, false, false) && om__due(15, false, false));
+}
+
 int main(void)
 {
 	test_labels();
 	test_histogram();
 	test_accumulate();
+	test_due();
 	test_write();
 	return unit_done("openmetrics");
 }

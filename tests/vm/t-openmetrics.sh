@@ -47,6 +47,7 @@ scrape() {
 	for _f in "$OMDIR"/*.prom; do
 		[ -e "$_f" ] && cp "$_f" "$T/versions/$(basename "$_f").$(md5sum < "$_f" | cut -c1-8)"
 	done
+	[ -e "$OMDIR/bthcicredits.prom" ] && stat -c %Y "$OMDIR/bthcicredits.prom" >> "$T/mtimes.cred"
 	curl -sf --max-time 10 "http://127.0.0.1:$NE_PORT/metrics" > "$T/scrape"
 }
 mval() { awk -v m="$1" '$1 == m { print $2 }' "$T/scrape"; }
@@ -123,8 +124,8 @@ median_bucket() {
 
 # Two rounds of N sends: after each, the exported counters (read through
 # node_exporter) equal everything since the start; btsnoop-sock writes every
-# 2 s (-i 2), bthcicredits every 2 s, btacklat and btwmem every 15 s (the
-# default without an interval).
+# 2 s (-i 2); btacklat, btwmem and bthcicredits every 15 s (the default
+# without an interval; bthcicredits' table stays every second).
 t_two_rounds() {
 	start_bg ack "$ACK" -d hci0 --openmetrics "$OMDIR/btacklat.prom" || return 1
 	ACK_PID=$TOOL_PID
@@ -132,7 +133,7 @@ t_two_rounds() {
 	SOCK_PID=$TOOL_PID
 	start_tool wmem "$BUILD/btwmem" -q --openmetrics "$OMDIR/btwmem.prom" || return 1
 	WMEM_PID=$TOOL_PID
-	start_tool cred "$BUILD/bthcicredits" -d hci0 -q --openmetrics "$OMDIR/bthcicredits.prom" 2 || return 1
+	start_tool cred "$BUILD/bthcicredits" -d hci0 --openmetrics "$OMDIR/bthcicredits.prom" || return 1
 	CRED_PID=$TOOL_PID
 	check_eq "files exist at zero once attached" "0" "$(wait_metric "$SOCK_CALLS" 0 10)"
 	[ -n "${WITH_PROM:-}" ] && start_prometheus && PROM_OK=1
@@ -154,8 +155,8 @@ t_two_rounds() {
 	check_eq "$WMEM_SENDS == 2N (btwmem, 15 s default interval)" $((2 * N)) \
 		"$(wait_metric "$WMEM_SENDS" $((2 * N)) 40)"
 	check_eq "$WMEM_COUNT == 2N" $((2 * N)) "$(mval "$WMEM_COUNT")"
-	check_eq "$CRED_SENT == TX acl delta (bthcicredits, 2 s interval)" $ACL \
-		"$(wait_metric "$CRED_SENT" $ACL 20)"
+	check_eq "$CRED_SENT == TX acl delta (bthcicredits: the file every 15 s)" $ACL \
+		"$(wait_metric "$CRED_SENT" $ACL 40)"
 	check_eq "$CRED_ACKED == TX acl delta" $ACL "$(wait_metric "$CRED_ACKED" $ACL 20)"
 	check_eq "node_textfile_scrape_error" 0 "$(mval node_textfile_scrape_error)"
 	[ -n "${PROM_OK:-}" ] && t_prometheus
@@ -168,8 +169,20 @@ t_two_rounds() {
 	check_eq "btwmem -q: exit 0 after SIGINT, nothing on stdout or stderr" "0 0 0" \
 		"$? $(wc -c < "$T/wmem.out") $(wc -c < "$T/wmem.err")"
 	stop_pid $CRED_PID INT
-	check_eq "bthcicredits -q: exit 0 after SIGINT, nothing on stdout or stderr" "0 0 0" \
-		"$? $(wc -c < "$T/cred.out") $(wc -c < "$T/cred.err")"
+	check_eq "bthcicredits: exit 0 after SIGINT, nothing on stderr" "0 0" "$? $(wc -c < "$T/cred.err")"
+	# its table stays every second (the default), each row one interval's
+	check_eq "bthcicredits: the 1 s tables' SENT add up to the TX acl delta" $ACL \
+		"$(awk '$1 == "hci0" && $2 == "acl" { s += $8 } END { print s + 0 }' "$T/cred.out")"
+	_rows=$(awk '$1 == "hci0" && $2 == "acl"' "$T/cred.out" | wc -l)
+	[ "$_rows" -ge 20 ] && ok "bthcicredits: a table row every second ($_rows rows)" ||
+		not_ok "bthcicredits: only $_rows table rows (one a second expected)"
+	# the file's writes seen while scraping: 15 s apart, not every second
+	_gaps=$(sort -un "$T/mtimes.cred" | awk 'NR > 1 { print $1 - prev } { prev = $1 }' | sort -n | tr '\n' ' ')
+	if [ "$(echo "$_gaps" | wc -w)" -ge 1 ] && [ "${_gaps%% *}" -ge 14 ]; then
+		ok "bthcicredits.prom written every 15 s (gaps between writes: $_gaps)"
+	else
+		not_ok "bthcicredits.prom writes not 15 s apart (gaps: '$_gaps')"
+	fi
 }
 
 # What the Prometheus server computed from its 1 s scrapes of node_exporter.

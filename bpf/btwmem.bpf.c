@@ -137,9 +137,12 @@ static __always_inline void add_slot(struct wmem_val *v, __u64 wmem, __u32 sndbu
 			counter_add(&v->slots[slot], 1);
 		else
 			counter_add(&v->over, 1);
+		if (sndbuf)
+			counter_add(&v->wmem_sum, wmem * 100 / sndbuf);
 		return;
 	}
 	log2_hist_add(v->slots, WMEM_SLOTS, wmem);
+	counter_add(&v->wmem_sum, wmem);
 }
 
 static __always_inline void add_sample(struct wmem_val *v, __u64 wmem, __u32 sndbuf)
@@ -269,8 +272,11 @@ static __always_inline int alloc_exit(void *skb)
 			counter_add(&v->eagain, 1);
 	}
 	if (s->waits) {
+		__u64 waited_ns = bpf_ktime_get_ns() - s->ts;
+
 		counter_add(&v->blocked, 1);
-		log2_hist_add(v->wait_slots, WAIT_SLOTS, (bpf_ktime_get_ns() - s->ts) / 1000);
+		log2_hist_add(v->wait_slots, WAIT_SLOTS, waited_ns / 1000);
+		counter_add(&v->wait_sum_ns, waited_ns);
 	}
 out:
 	bpf_map_delete_elem(&allocs, &tid);

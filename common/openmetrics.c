@@ -175,13 +175,10 @@ static double lin_upper(int i, const struct bounds *b)
 	return b->base + (double)(i + 1) * b->step;
 }
 
-static double lin_mid(int i, const struct bounds *b)
-{
-	return b->base + (i + 0.5) * b->step;
-}
-
+/* sum: the real sum in units, or NULL to add up the slots' midpoints */
 static void histogram(FILE *f, const char *name, const struct om_labels *l, const __u64 *slots,
-		      int nslots, const struct bounds *b, __u64 over, double unit)
+		      int nslots, const struct bounds *b, __u64 over, double unit,
+		      const double *real_sum)
 {
 	__u64 count = 0;
 	double sum = 0;
@@ -190,12 +187,14 @@ static void histogram(FILE *f, const char *name, const struct om_labels *l, cons
 
 	for (i = 0; i < nslots; i++) {
 		count += slots[i];
-		sum += slots[i] * b->mid(i, b) * unit;
+		if (b->mid)
+			sum += slots[i] * b->mid(i, b) * unit;
 		snprintf(le, sizeof(le), "%.10g", b->upper(i, b) * unit);
 		bucket(f, name, l, le, count);
 	}
 	count += over;
-	sum += over * b->upper(nslots - 1, b) * unit;
+	if (real_sum)
+		sum = *real_sum * unit;
 	bucket(f, name, l, "+Inf", count);
 	open_labels(f, name, "_sum", l);
 	fprintf(f, " %.15g\n", sum);
@@ -208,16 +207,24 @@ void om__histogram_log2(FILE *f, const char *name, const struct om_labels *l,
 {
 	const struct bounds b = { log2_upper, log2_mid, 0, 0 };
 
-	histogram(f, name, l, slots, nslots, &b, 0, unit);
+	histogram(f, name, l, slots, nslots, &b, 0, unit, NULL);
+}
+
+void om__histogram_log2_sum(FILE *f, const char *name, const struct om_labels *l,
+			    const __u64 *slots, int nslots, double unit, double sum)
+{
+	const struct bounds b = { log2_upper, NULL, 0, 0 };
+
+	histogram(f, name, l, slots, nslots, &b, 0, unit, &sum);
 }
 
 void om__histogram_linear(FILE *f, const char *name, const struct om_labels *l,
 			  const __u64 *slots, int nslots, long base, long step, __u64 over,
-			  double unit)
+			  double unit, double sum)
 {
-	const struct bounds b = { lin_upper, lin_mid, base, step };
+	const struct bounds b = { lin_upper, NULL, base, step };
 
-	histogram(f, name, l, slots, nslots, &b, over, unit);
+	histogram(f, name, l, slots, nslots, &b, over, unit, &sum);
 }
 
 static void add_counters(void *dst, const void *src, size_t val_sz)

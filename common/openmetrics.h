@@ -74,6 +74,11 @@ void om__sample(FILE *f, const char *name, const struct om_labels *l, __u64 valu
 void om__histogram_log2(FILE *f, const char *name, const struct om_labels *l,
 			const __u64 *slots, int nslots, double unit);
 
+/* Same, with the real sum (in the histogram's units) where the BPF side
+ * adds the values up. */
+void om__histogram_log2_sum(FILE *f, const char *name, const struct om_labels *l,
+			    const __u64 *slots, int nslots, double unit, double sum);
+
 /*
  * The cumulative copy: adds n rows (structs of row_sz bytes with a key of
  * key_sz bytes at key_off and val_sz bytes of __u64 counters at val_off)
@@ -92,11 +97,11 @@ int om__accumulate(void **acc, int *nacc, int *cap, const void *rows, int n, siz
 		       offsetof(__typeof__((rows)[0]), val), sizeof((rows)[0].val), NULL)
 
 /* Linear buckets: slot i holds [base + i*step, base + (i+1)*step) units,
- * over the samples above the last slot (only in +Inf).  The sum is taken
- * from the slots' midpoints (over: at the last slot's upper bound). */
+ * over the samples above the last slot (only in +Inf); sum: the real sum
+ * of the values, in units. */
 void om__histogram_linear(FILE *f, const char *name, const struct om_labels *l,
 			  const __u64 *slots, int nslots, long base, long step, __u64 over,
-			  double unit);
+			  double unit, double sum);
 
 /* A histogram tool's rows since the start. */
 struct om_cumul {

@@ -239,6 +239,7 @@ static void write_metrics(FILE *f, void *ctx)
 {
 	const struct urb_stats *s = &((struct bturblat_bpf *)ctx)->bss->stats;
 	const char *name = "btbpf_urb_latency_seconds";
+	double unit = hist_env.millis ? 1e-3 : 1e-6;	/* seconds per slot unit */
 	int i;
 
 	om__family(f, name, "histogram", "btusb URB submission until its completion, per packet type");
@@ -248,7 +249,7 @@ static void write_metrics(FILE *f, void *ctx)
 
 		dev_label(&l, r->key.dev);
 		om__label(&l, "type", type_name(r->key.type));
-		om__histogram_log2(f, name, &l, r->val.slots, URB_SLOTS, hist_env.millis ? 1e-3 : 1e-6);
+		om__histogram_log2_sum(f, name, &l, r->val.slots, URB_SLOTS, unit, r->val.sum_ns * 1e-9 / unit);
 	}
 	write_stat(f, "btbpf_urb_sent_total", "Frames stamped at btusb_send_frame", s->sent);
 	write_stat(f, "btbpf_urb_completed_total", "Completions paired with a stamp (ok or error)", s->completed);

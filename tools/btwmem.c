@@ -425,12 +425,13 @@ static void write_histograms(FILE *f, const char *name, const char *help)
 
 		row_labels(&l, r);
 		if (wait)
-			om__histogram_log2(f, name, &l, r->val.wait_slots, WAIT_SLOTS, 1e-6);
+			om__histogram_log2_sum(f, name, &l, r->val.wait_slots, WAIT_SLOTS, 1e-6,
+					       r->val.wait_sum_ns / 1e3);
 		else if (env.percent)
 			om__histogram_linear(f, name, &l, r->val.slots, PCT_SLOTS, 0, PCT_STEP,
-					     r->val.over, 0.01);
+					     r->val.over, 0.01, r->val.wmem_sum);
 		else
-			om__histogram_log2(f, name, &l, r->val.slots, WMEM_SLOTS, 1);
+			om__histogram_log2_sum(f, name, &l, r->val.slots, WMEM_SLOTS, 1, r->val.wmem_sum);
 	}
 }
 

@@ -45,12 +45,17 @@ static void test_histogram(void)
 		  "y_seconds_sum 0.001\ny_seconds_count 1\n");
 	free(buf);
 	/* linear, percent as a ratio: [0,10) [10,20) %, 4 above 20 % in +Inf
-	 * only; sum: 2 * 0.05 + 1 * 0.15 + 4 * 0.2 */
+	 * only; the real sum, 123 %, as a ratio */
 	slots[1] = 1;
 	slots[0] = 2;
-	CAPTURE(buf, size, om__histogram_linear(out, "r_ratio", NULL, slots, 2, 0, 10, 4, 0.01));
+	CAPTURE(buf, size, om__histogram_linear(out, "r_ratio", NULL, slots, 2, 0, 10, 4, 0.01, 123));
 	CHECK_STR(buf, "r_ratio_bucket{le=\"0.1\"} 2\nr_ratio_bucket{le=\"0.2\"} 3\n"
-		  "r_ratio_bucket{le=\"+Inf\"} 7\nr_ratio_sum 1.05\nr_ratio_count 7\n");
+		  "r_ratio_bucket{le=\"+Inf\"} 7\nr_ratio_sum 1.23\nr_ratio_count 7\n");
+	free(buf);
+	/* log2 with the real sum: 1500 usecs */
+	CAPTURE(buf, size, om__histogram_log2_sum(out, "s_seconds", NULL, slots, 1, 1e-6, 1500));
+	CHECK_STR(buf, "s_seconds_bucket{le=\"2e-06\"} 2\ns_seconds_bucket{le=\"+Inf\"} 2\n"
+		  "s_seconds_sum 0.0015\ns_seconds_count 2\n");
 	free(buf);
 }
 

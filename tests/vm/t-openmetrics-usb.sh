@@ -54,6 +54,9 @@ check_eq "exit 0 after SIGINT" 0 $?
 check_eq "at exit: btbpf_urb_in_flight 0 (every URB completed)" 0 "$(mfile btbpf_urb_in_flight)"
 check_eq "at exit: _count{type=ACL} still the whole run" $_acl \
 	"$(mfile "btbpf_urb_latency_seconds_count{dev=\"$USB_HCI\",type=\"ACL\"}")"
+_b=$(om_sum_check "$PROM" btbpf_urb_latency_seconds "dev=\"$USB_HCI\",type=\"ACL\"") &&
+	ok "_sum{type=ACL} (the BPF side's real sum) within its buckets: $_b" ||
+	not_ok "_sum{type=ACL} outside its buckets: $_b"
 # the text: one histogram set per 1 s interval, reset each time
 _text=$(awk '/^type = / { on = ($0 == "type = ACL"); next } /->/ && on { s += $5 } END { print s + 0 }' "$T/urb.out")
 check_eq "text: the ACL histograms of all intervals add up to the TX acl delta" $_acl "$_text"

@@ -247,6 +247,12 @@ t_files() {
 		"$(ls "$OMDIR" | tr '\n' ' ' | sed 's/ $//')"
 	check_grep "btsnoop.prom at exit: $SOCK_CALLS $((2 * N))" \
 		"^btbpf_sock_sendmsg_calls_total\\{proto=\"l2cap\"\\} $((2 * N))\$" "$OMDIR/btsnoop.prom"
+	_b=$(om_sum_check "$OMDIR/btwmem.prom" btbpf_wmem_bytes 'proto="l2cap"') &&
+		ok "btwmem.prom: btbpf_wmem_bytes_sum (the BPF side's real sum) within its buckets: $_b" ||
+		not_ok "btwmem.prom: btbpf_wmem_bytes_sum outside its buckets: $_b"
+	_b=$(om_sum_check "$OMDIR/btacklat.prom" btbpf_ack_latency_seconds 'dev="hci0"') &&
+		ok "btacklat.prom: _sum (bucket midpoints) within its buckets: $_b" ||
+		not_ok "btacklat.prom: _sum outside its buckets: $_b"
 	check_grep "btacklat.prom at exit: _count $ACL" \
 		"^btbpf_ack_latency_seconds_count\\{dev=\"hci0\"\\} $ACL\$" "$OMDIR/btacklat.prom"
 }

@@ -127,8 +127,10 @@ static __always_inline void hist_add(struct hist_key *k, __u64 delta_ns)
 {
 	struct hist_val *h = map_lookup_or_init(&hists, k, &zero_hist);
 
-	if (h)
-		log2_hist_add(h->slots, URB_SLOTS, targ_ms ? delta_ns / 1000000 : delta_ns / 1000);
+	if (!h)
+		return;
+	log2_hist_add(h->slots, URB_SLOTS, targ_ms ? delta_ns / 1000000 : delta_ns / 1000);
+	counter_add(&h->sum_ns, delta_ns);
 }
 
 static __always_inline void error_add(struct urb_start *st, int status)

@@ -34,6 +34,7 @@ struct hist_key {
 
 struct hist_val {
 	__u64 slots[URB_SLOTS];
+	__u64 sum_ns;		/* the latencies added up: --openmetrics' _sum */
 };
 
 /* URBs that completed with urb->status != 0, per (controller, type,

@@ -27,6 +27,7 @@ const volatile __u32 targ_tgid = 0;		/* 0: every process */
 const volatile bool targ_per_pid = false;	/* -P */
 const volatile bool targ_per_sock = false;	/* -S */
 const volatile bool targ_percent = false;	/* -% */
+const volatile bool targ_cgroup = false;	/* --cgroup */
 
 __u64 key_overflow = 0;	/* samples dropped because the map was full */
 
@@ -61,9 +62,19 @@ struct {
 	__type(value, struct alloc_start);
 } allocs SEC(".maps");
 
+/* --cgroup: the cgroup at index 0 (common/cgroup.c) */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
+
+/* -p and --cgroup: every hook runs in the sending process's context */
 static __always_inline bool pid_wanted(void)
 {
-	return tgid_wanted(targ_tgid, bpf_get_current_pid_tgid());
+	return tgid_wanted(targ_tgid, bpf_get_current_pid_tgid()) &&
+	       cgroup_wanted(targ_cgroup, &cgroup_map);
 }
 
 /* sk_wmem_alloc starts at 1 (a bias held by the socket itself) and counts
@@ -126,9 +137,12 @@ static __always_inline void add_slot(struct wmem_val *v, __u64 wmem, __u32 sndbu
 			counter_add(&v->slots[slot], 1);
 		else
 			counter_add(&v->over, 1);
+		if (sndbuf)
+			counter_add(&v->wmem_sum, wmem * 100 / sndbuf);
 		return;
 	}
 	log2_hist_add(v->slots, WMEM_SLOTS, wmem);
+	counter_add(&v->wmem_sum, wmem);
 }
 
 static __always_inline void add_sample(struct wmem_val *v, __u64 wmem, __u32 sndbuf)
@@ -258,8 +272,11 @@ static __always_inline int alloc_exit(void *skb)
 			counter_add(&v->eagain, 1);
 	}
 	if (s->waits) {
+		__u64 waited_ns = bpf_ktime_get_ns() - s->ts;
+
 		counter_add(&v->blocked, 1);
-		log2_hist_add(v->wait_slots, WAIT_SLOTS, (bpf_ktime_get_ns() - s->ts) / 1000);
+		log2_hist_add(v->wait_slots, WAIT_SLOTS, waited_ns / 1000);
+		counter_add(&v->wait_sum_ns, waited_ns);
 	}
 out:
 	bpf_map_delete_elem(&allocs, &tid);

@@ -37,6 +37,9 @@ struct wmem_val {
 	__u64 allocs;		/* sock_alloc_send_pskb calls */
 	__u64 blocked;		/* ... that found the buffer full and waited */
 	__u64 eagain;		/* ... that failed with EAGAIN (non-blocking) */
+	__u64 wmem_sum;		/* the samples added up (bytes, -%: percent of
+				 * sndbuf): --openmetrics' _sum */
+	__u64 wait_sum_ns;	/* the waits added up */
 	__u64 wmem_max;		/* largest sample, bytes */
 	__u32 sndbuf_min;	/* sk_sndbuf seen at the samples */
 	__u32 sndbuf_max;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "openmetrics.h"
 
 struct common_env common_env;
 
@@ -153,7 +154,7 @@ error_t cli__parse_hist_arg(int key, char *arg, struct argp_state *state)
 		cli__parse_interval_arg(state, &hist_env.ia, arg);
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return om__parse_arg(key, arg, state);
 	}
 	return 0;
 }

@@ -41,7 +41,8 @@ struct interval_args {
 void cli__parse_interval_arg(struct argp_state *state, struct interval_args *ia,
 			     const char *arg);
 
-/* What the histogram tools share: -m, -d hciN and [interval [count]].  A
+/* What the histogram tools share: -m, -d hciN, [interval [count]] and
+ * --openmetrics PATH, -q (common/openmetrics.h).  A
  * tool lists the options it has (CLI_OPTION_*) and hands the keys its own
  * parser does not know to cli__parse_hist_arg. */
 struct hist_env {

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "cli.h"
 #include "loader.h"
+#include "openmetrics.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -17,6 +18,15 @@ int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv
 	if (argp_parse(&with_common, argc, argv, 0, NULL, NULL))
 		return EXIT_USAGE;
 	trace__init(tool);
+	if (om_env.quiet && !om_env.path) {
+		warnx_tool("-q/--quiet needs --openmetrics");
+		return EXIT_USAGE;
+	}
+	/* -q: the metrics file is the output; stdout goes nowhere */
+	if (om_env.quiet && !freopen("/dev/null", "w", stdout)) {
+		warnx_tool("cannot open /dev/null: %s", strerror(errno));
+		return 1;
+	}
 	if (probes__init())
 		return 1;
 	if (preflight__check(module))

@@ -8,6 +8,7 @@
 #   PID                     running processes
 #   PROTO (btsnoop-sock -P) l2cap,sco,hci,rfcomm,iso, comma-separated
 #   TYPE  (bturblat -t)     cmd, acl, sco or iso
+#   PATH  (--openmetrics)   file names
 #
 # make install writes this file as $(bashcompdir)/$(APP_PREFIX)btbpf-tools,
 # replacing the two placeholders below, and links every tool's name to it.
@@ -111,6 +112,10 @@ _btbpf_tools()
 		case $tool:$opt:$a in
 		*:hci*) _btbpf_tools_devices "$val" ;;
 		*:PID) _btbpf_tools_pids "$val" ;;
+		*:PATH)
+			compopt -o filenames 2>/dev/null
+			while IFS= read -r o; do COMPREPLY+=("$o"); done < <(compgen -f -- "$val")
+			;;
 		*:PROTO*) _btbpf_tools_list multi "$val" l2cap sco hci rfcomm iso ;;
 		bturblat:*:TYPE* | bturblat:-t:* | bturblat:--type:*)
 			_btbpf_tools_list one "$val" cmd acl sco iso ;;

@@ -10,7 +10,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool \
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd procps man-db \
-	bluez bluez-test-tools python3-minimal ca-certificates \
+	bluez bluez-test-tools python3-minimal ca-certificates curl \
+	prometheus prometheus-node-exporter \
 	bpftrace > /dev/null
 # Packaging test (tests/pkg/build-deb.sh) and the completion test.
 $SUDO apt-get install -y -qq --no-install-recommends \

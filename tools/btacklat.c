@@ -17,6 +17,7 @@
 #include "json.h"
 #include "maps.h"
 #include "names.h"
+#include "openmetrics.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -31,7 +32,8 @@ const char argp_program_doc[] =
 "Summarize Bluetooth ACL/LE/ISO packet acknowledgement latency: from the\n"
 "hand-over to the driver until the controller reports it completed.\n"
 "\n"
-"USAGE: btacklat [-h] [-T] [-j] [-m] [-C] [-d hciN] [interval [count]]\n"
+"USAGE: btacklat [-h] [-T] [-j] [-m] [-C] [-d hciN] [--openmetrics PATH [-q]]\n"
+"                [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
 "    btacklat              # histogram in usecs, printed on Ctrl-C\n"
@@ -39,12 +41,16 @@ const char argp_program_doc[] =
 "    btacklat -m 5         # millisecond histogram every 5 seconds\n"
 "    btacklat -C           # one histogram per connection (handle, peer)\n"
 "    btacklat -d hci0 -T   # controller hci0 only, with timestamps\n"
-"    btacklat -j           # JSON lines\n";
+"    btacklat -j           # JSON lines\n"
+"    btacklat -q --openmetrics /var/lib/prometheus/node-exporter/btacklat.prom\n"
+"                          # Prometheus metrics every 15 s, nothing on stdout\n";
 
 static const struct argp_option opts[] = {
 	CLI_OPTION_MILLIS,
 	{ "per-conn", 'C', NULL, 0, "One histogram per connection (handle and peer address)", 0 },
 	CLI_OPTION_DEVICE,
+	CLI_OPTION_OPENMETRICS,
+	CLI_OPTION_QUIET,
 	{},
 };
 
@@ -134,12 +140,81 @@ static void print_row(const void *row, const char *unit)
 		print_row_text(r, unit);
 }
 
+/* ---- --openmetrics ---- */
+
+/* The histograms since the start (the map is drained every interval). */
+static struct om_cumul cumul;
+
+static void conn_labels(struct om_labels *l, const struct hist_key *k)
+{
+	char dev[12], peer[18], handle[8];
+
+	if (env.per_conn || hist_env.dev >= 0)
+		om__label(l, "dev", hci__name(env.per_conn ? k->dev : hist_env.dev, dev));
+	if (!env.per_conn)
+		return;
+	snprintf(handle, sizeof(handle), "%u", k->handle);
+	om__label(l, "handle", handle);
+	om__label(l, "peer", btaddr__format(k->peer, peer));
+	om__label(l, "type", link_name(k->type));
+}
+
+static void write_stat(FILE *f, const char *name, const char *help, __u64 v)
+{
+	struct om_labels l = { "" };
+	char dev[12];
+
+	if (hist_env.dev >= 0)	/* the counters are for all connections */
+		om__label(&l, "dev", hci__name(hist_env.dev, dev));
+	om__family(f, name, "counter", help);
+	om__sample(f, name, &l, v);
+}
+
+static void write_metrics(FILE *f, void *ctx)
+{
+	const struct ack_stats *s = &((struct btacklat_bpf *)ctx)->bss->stats;
+	const char *name = "btbpf_ack_latency_seconds";
+	int i;
+
+	om__family(f, name, "histogram", "Packet to the driver until the controller's NUM_COMP_PKTS");
+	for (i = 0; i < cumul.n; i++) {
+		const struct row *r = (const struct row *)cumul.rows + i;
+		struct om_labels l = { "" };
+
+		conn_labels(&l, &r->key);
+		om__histogram_log2(f, name, &l, r->val.slots, ACK_SLOTS, hist_env.millis ? 1e-3 : 1e-6);
+	}
+	write_stat(f, "btbpf_ack_sent_packets_total", "Packets stamped at the hand-over to the driver", s->sent);
+	write_stat(f, "btbpf_ack_acked_packets_total", "Completions paired with a stamp (the histogram)", s->acked);
+	write_stat(f, "btbpf_ack_unacked_at_disconnect_total", "Stamps left when the connection was deleted", s->unacked);
+	write_stat(f, "btbpf_ack_overflow_total", "Stamps dropped: the per-connection FIFO was full", s->overflow);
+	write_stat(f, "btbpf_ack_stale_total", "Stamps dropped: more than the kernel had in flight", s->stale);
+	write_stat(f, "btbpf_ack_untracked_total", "Completions of packets sent before tracing began", s->untracked);
+	write_stat(f, "btbpf_ack_unmatched_total", "Completions for no packet in flight or an unknown handle", s->unmatched);
+	write_stat(f, "btbpf_ack_skipped_total", "Handles past the per-event limit in one NUM_COMP_PKTS", s->skipped);
+}
+
+/* The file exists once we are attached, with the histogram at zero when
+ * there is only one, so that a rate over the first interval counts it. */
+static void start_metrics(struct btacklat_bpf *obj)
+{
+	struct row zero = { .key = { .dev = 0 } };
+
+	if (!env.per_conn)
+		om__accumulate_rows(&cumul.rows, &cumul.n, &cumul.cap, &zero, 1);
+	om__write(write_metrics, obj);
+}
+
 static bool print_hists(void *ctx, bool final)
 {
 	struct btacklat_bpf *obj = ctx;
 	static struct row rows[ACK_MAX_HISTS];
 
-	hist__print_map(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS, row_cmp, print_row);
+	if (om_env.path)
+		om__print_map(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS, row_cmp, print_row,
+			      &cumul, write_metrics, obj, final);
+	else
+		hist__print_map(bpf_map__fd(obj->maps.hists), rows, ACK_MAX_HISTS, row_cmp, print_row);
 	return true;
 }
 
@@ -236,8 +311,11 @@ int main(int argc, char **argv)
 		       mode == MODE_TXQ ? "hci_conn_tx_queue" : "hci_send_frame",
 		       probes__mode_name(probes, P_MAX));
 
+	if (om_env.path)
+		start_metrics(obj);
+
 	struct loop_opts lo = {
-		.interval_s = hist_env.ia.interval,
+		.interval_s = om__interval(hist_env.ia.interval),
 		.count = hist_env.ia.count,
 		.on_tick = print_hists,
 		.ctx = obj,

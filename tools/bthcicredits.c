@@ -19,6 +19,7 @@
 #include "hist.h"
 #include "json.h"
 #include "names.h"
+#include "openmetrics.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -43,7 +44,8 @@ static const char *const cause_names[CAUSE_MAX] = {
 const char argp_program_doc[] =
 "Show HCI controller buffer credits (ACL, LE, SCO, ISO) and time spent at zero.\n"
 "\n"
-"USAGE: bthcicredits [-h] [-T] [-j] [-e] [-H] [-d hciN] [interval [count]]\n"
+"USAGE: bthcicredits [-h] [-T] [-j] [-e] [-H] [-d hciN] [--openmetrics PATH [-q]]\n"
+"                    [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
 "    bthcicredits              # per controller and pool, every second\n"
@@ -51,12 +53,16 @@ const char argp_program_doc[] =
 "    bthcicredits -d hci0      # only hci0\n"
 "    bthcicredits -H           # also a histogram of stall durations on Ctrl-C\n"
 "    bthcicredits -e           # one line per credit change instead\n"
-"    bthcicredits -j           # JSON lines\n";
+"    bthcicredits -j           # JSON lines\n"
+"    bthcicredits -q --openmetrics /var/lib/prometheus/node-exporter/bthcicredits.prom 15\n"
+"                              # Prometheus metrics every 15 s, nothing on stdout\n";
 
 static const struct argp_option opts[] = {
 	CLI_OPTION_DEVICE,
 	{ "events", 'e', NULL, 0, "Print each credit change (no table unless an interval is given)", 0 },
 	{ "histogram", 'H', NULL, 0, "On exit, print a log2 histogram of zero-credit stall durations", 0 },
+	CLI_OPTION_OPENMETRICS,
+	CLI_OPTION_QUIET,
 	{},
 };
 
@@ -435,6 +441,97 @@ static void print_hists(void)
 	}
 }
 
+/* ---- --openmetrics ---- */
+
+/* The BPF states are cumulative already: the file is read from them. */
+static void pool_labels(struct om_labels *l, const struct row *r)
+{
+	char dev[12];
+
+	om__label(l, "dev", hci__name(r->key.dev, dev));
+	om__label(l, "type", type_names[r->key.type]);
+}
+
+enum pool_value { PV_CREDITS, PV_POOL, PV_ZERO, PV_STALLS, PV_SENT, PV_ACKED, PV_RECLAIMED, PV_OTHER };
+
+static double pool_value(const struct row *r, enum pool_value v)
+{
+	switch (v) {
+	case PV_CREDITS: return r->st.last;
+	case PV_POOL: return r->st.pkts;
+	case PV_ZERO: return r->now.zero_ns / 1e9;
+	case PV_STALLS: return r->now.stalls;
+	case PV_SENT: return r->now.moved[CAUSE_TX];
+	case PV_ACKED: return r->now.moved[CAUSE_ACK];
+	case PV_RECLAIMED: return r->now.moved[CAUSE_DISCONNECT];
+	default: return r->now.moved[CAUSE_OTHER];
+	}
+}
+
+/* One family over the pools this kernel debits (ROW_OK, see kind_of). */
+static void write_pools(FILE *f, const struct row *rows, int n, const char *name,
+			const char *type, const char *help, enum pool_value v)
+{
+	const char *pool;
+	int i;
+
+	om__family(f, name, type, help);
+	for (i = 0; i < n; i++) {
+		struct om_labels l = { "" };
+
+		if (kind_of(&rows[i], rows, n, &pool) != ROW_OK)
+			continue;
+		pool_labels(&l, &rows[i]);
+		fprintf(f, "%s{%s} %.15g\n", name, l.buf, pool_value(&rows[i], v));
+	}
+}
+
+static void write_stall_hists(FILE *f, const struct row *rows, int n)
+{
+	const char *name = "btbpf_hci_credit_stall_seconds", *pool;
+	int hfd = bpf_map__fd(ts.obj->maps.hists), i;
+
+	om__family(f, name, "histogram", "Zero-credit stalls that ended, by length");
+	for (i = 0; i < n; i++) {
+		struct stall_hist h = {};
+		struct om_labels l = { "" };
+
+		if (kind_of(&rows[i], rows, n, &pool) != ROW_OK)
+			continue;
+		bpf_map_lookup_elem(hfd, &rows[i].key, &h);
+		pool_labels(&l, &rows[i]);
+		om__histogram_log2(f, name, &l, h.slots, MAX_SLOTS_CREDITS, 1e-6);
+	}
+}
+
+static void write_metrics(FILE *f, void *ctx)
+{
+	static struct row rows[MAX_ROWS];
+	int n = read_rows(rows, mono_ns());
+
+	write_pools(f, rows, n, "btbpf_hci_credits", "gauge", "Credits the controller grants now", PV_CREDITS);
+	write_pools(f, rows, n, "btbpf_hci_credit_pool_size", "gauge", "The pool's size (acl_pkts, le_pkts, ...)", PV_POOL);
+	write_pools(f, rows, n, "btbpf_hci_credits_zero_seconds_total", "counter", "Time at zero credits", PV_ZERO);
+	write_pools(f, rows, n, "btbpf_hci_credit_stalls_total", "counter", "Periods at zero credits", PV_STALLS);
+	write_pools(f, rows, n, "btbpf_hci_credits_sent_total", "counter", "Credits taken by sends", PV_SENT);
+	write_pools(f, rows, n, "btbpf_hci_credits_acked_total", "counter", "Credits given back by NUM_COMP_PKTS", PV_ACKED);
+	write_pools(f, rows, n, "btbpf_hci_credits_reclaimed_total", "counter", "Credits given back at disconnect", PV_RECLAIMED);
+	write_pools(f, rows, n, "btbpf_hci_credits_other_total", "counter", "Credit changes of no known cause", PV_OTHER);
+	write_stall_hists(f, rows, n);
+	om__family(f, "btbpf_hci_credit_events_lost_total", "counter", "-e events lost: the ring buffer was full");
+	om__sample(f, "btbpf_hci_credit_events_lost_total", NULL, ts.obj->bss->lost_events);
+}
+
+/* The table every interval; the file too with --openmetrics: every
+ * interval given, else every 15 s (the table's default tick is 1 s; -e
+ * alone ticks every 15 s for the file only). */
+static bool on_tick(void *ctx, bool final)
+{
+	if (om_env.path && om__due(om__interval(hist_env.ia.interval), hist_env.ia.seen, final))
+		om__write(write_metrics, NULL);
+	return hist_env.ia.interval ? print_tick(ctx, final) : true;
+}
+
 /* ---- -e: each change ---- */
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -531,12 +628,15 @@ int main(int argc, char **argv)
 			printf("%-8s %-6s %-4s %s %s\n", "TIME", "DEV", "TYPE", "OLD->NEW", "CAUSE");
 	}
 
+	if (om_env.path)	/* the file exists once we are attached */
+		om__write(write_metrics, NULL);
+
 	struct loop_opts lo = {
 		.rb = rb,
-		.interval_s = hist_env.ia.interval,
+		.interval_s = om__interval(hist_env.ia.interval),
 		.count = hist_env.ia.count,
 		.lost = &obj->bss->lost_events,
-		.on_tick = hist_env.ia.interval ? print_tick : NULL,
+		.on_tick = om__interval(hist_env.ia.interval) ? on_tick : NULL,
 		.ctx = obj,
 	};
 	err = trace__run(&lo);

@@ -13,10 +13,12 @@
 #include <bpf/bpf.h>
 #include "btsnoop-sock.h"
 #include "btsnoop-sock.skel.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "json.h"
 #include "maps.h"
 #include "names.h"
+#include "openmetrics.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -41,7 +43,8 @@ const char argp_program_doc[] =
 "Trace sendmsg/recvmsg on Bluetooth sockets (L2CAP, SCO, HCI, RFCOMM, ISO).\n"
 "\n"
 "USAGE: btsnoop-sock [-h] [-T] [-j] [-a] [-L] [-x] [-p PID] [-P PROTO[,PROTO]]\n"
-"                    [-c [-i SECONDS]] [-d SECONDS]\n"
+"                    [--cgroup PATH] [-c [-i SECONDS] [--openmetrics PATH [-q]]]\n"
+"                    [-d SECONDS]\n"
 "\n"
 "EXAMPLES:\n"
 "    btsnoop-sock              # trace every Bluetooth socket call\n"
@@ -50,9 +53,13 @@ const char argp_program_doc[] =
 "    btsnoop-sock -P sco       # SCO sockets only (audio)\n"
 "    btsnoop-sock -x           # only calls that failed (EAGAIN, ...)\n"
 "    btsnoop-sock -p 1234      # only PID 1234\n"
+"    btsnoop-sock --cgroup /sys/fs/cgroup/system.slice/bluetooth.service\n"
+"                              # only the processes of that cgroup v2\n"
 "    btsnoop-sock -c           # count calls/bytes/errors, print on Ctrl-C\n"
 "    btsnoop-sock -c -i 5      # ... and every 5 seconds\n"
-"    btsnoop-sock -j -d 10     # JSON lines for 10 seconds\n";
+"    btsnoop-sock -j -d 10     # JSON lines for 10 seconds\n"
+"    btsnoop-sock -c -q --openmetrics /var/lib/prometheus/node-exporter/btsnoop.prom\n"
+"                              # Prometheus counters every 15 s, nothing on stdout\n";
 
 enum { OPT_INTERVAL = 'i' };
 
@@ -65,6 +72,9 @@ static const struct argp_option opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
 	{ "addr", 'a', NULL, 0, "Add peer address, connection handle and channel columns", 0 },
 	{ "latency", 'L', NULL, 0, "Add the time the call spent in the kernel (usecs)", 0 },
+	CLI_OPTION_CGROUP,
+	CLI_OPTION_OPENMETRICS,
+	CLI_OPTION_QUIET,
 	{},
 };
 
@@ -112,6 +122,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'L':
 		env.latency = true;
 		break;
+	case OPT_CGROUP:
+		return cgroup__parse_arg(key, arg, state);
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: '%s'", arg);
 		break;
@@ -120,9 +132,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-i/--interval needs -c/--count");
 		if (env.count && (env.addr || env.latency))
 			argp_error(state, "-a and -L print per-call columns: not with -c/--count");
+		if (om_env.path && !env.count)
+			argp_error(state, "--openmetrics needs -c/--count");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return om__parse_arg(key, arg, state);
 	}
 	return 0;
 }
@@ -347,16 +361,21 @@ static void print_rows(struct count_row *rows, int n)
 		printf("\n");
 }
 
-/* Drains the BPF counts map into one row per (PID, PROTO, DIR) and prints
- * it; each interval starts from zero. */
-static bool print_counts(void *ctx, bool final)
+struct count_entry {
+	struct count_key key;
+	struct count_val val;
+};
+
+/* Prints entries as one row per (PID, PROTO, DIR). */
+static void print_entries(const struct count_entry *counts, int n)
 {
-	struct btsnoop_sock_bpf *obj = ctx;
-	static struct { struct count_key key; struct count_val val; } counts[SNOOP_MAX_COUNTS];
-	static struct count_row rows[SNOOP_MAX_COUNTS];
-	int n = map__drain_rows(bpf_map__fd(obj->maps.counts), counts, SNOOP_MAX_COUNTS);
+	struct count_row *rows = calloc(n ? n : 1, sizeof(*rows));
 	int nrows = 0, i;
 
+	if (!rows) {
+		warnx_tool("out of memory for %d rows", n);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct count_row *r = find_row(rows, &nrows, &counts[i].key);
 
@@ -368,6 +387,131 @@ static bool print_counts(void *ctx, bool final)
 	}
 	qsort(rows, nrows, sizeof(rows[0]), row_cmp);
 	print_rows(rows, nrows);
+	free(rows);
+}
+
+/* ---- --openmetrics ---- */
+
+/* Since the start: the map's entries (for the text at the end when there
+ * is no interval) and per (proto, direction, errno), what the file has. */
+static struct count_entry *cumul;
+static int ncumul, cumul_cap;
+
+struct om_row {
+	struct { __u8 proto, dir; __u16 err; } key;
+	struct { __u64 calls, bytes; } val;
+};
+static struct om_row *om_rows;
+static int nom_rows, om_rows_cap;
+
+static void accumulate(const struct count_entry *counts, int n)
+{
+	int i;
+
+	/* calls and bytes add up; comm is kept from the first interval */
+	om__accumulate((void **)&cumul, &ncumul, &cumul_cap, counts, n, sizeof(counts[0]),
+		       offsetof(struct count_entry, key), sizeof(counts[0].key),
+		       offsetof(struct count_entry, val), offsetof(struct count_val, comm), NULL);
+	for (i = 0; i < n; i++) {
+		struct om_row r = {
+			.key = { counts[i].key.proto, counts[i].key.dir, counts[i].key.err },
+			.val = { counts[i].val.calls, counts[i].val.bytes },
+		};
+
+		om__accumulate_rows(&om_rows, &nom_rows, &om_rows_cap, &r, 1);
+	}
+}
+
+static void proto_label(struct om_labels *l, int proto)
+{
+	char lower[8];
+	int i;
+
+	for (i = 0; proto_names[proto][i] && i < 7; i++)
+		lower[i] = proto_names[proto][i] | 0x20;
+	lower[i] = '\0';
+	om__label(l, "proto", lower);
+}
+
+/* sendmsg or recvmsg calls (all, failed ones too) or bytes, per protocol:
+ * every traced protocol from the start, at zero until used, so that a
+ * rate over the first interval counts them. */
+static void write_totals(FILE *f, int dir, bool bytes)
+{
+	char name[64];
+	int proto, i;
+
+	snprintf(name, sizeof(name), "btbpf_sock_%s_%s_total", dir == DIR_SEND ? "sendmsg" : "recvmsg",
+		 bytes ? "bytes" : "calls");
+	om__family(f, name, "counter", bytes ? "Bytes sent or received (returned by the call)"
+					     : "Calls, failed ones included");
+	for (proto = 0; proto < BTPROTO_MAX; proto++) {
+		struct om_labels l = { "" };
+		__u64 v = 0;
+
+		if (!proto_names[proto] || !want_proto(proto))
+			continue;
+		for (i = 0; i < nom_rows; i++)
+			if (om_rows[i].key.proto == proto && om_rows[i].key.dir == dir)
+				v += bytes ? om_rows[i].val.bytes : om_rows[i].val.calls;
+		proto_label(&l, proto);
+		om__sample(f, name, &l, v);
+	}
+}
+
+static void write_errors(FILE *f, int dir)
+{
+	char name[64], eb[16];
+	int i;
+
+	snprintf(name, sizeof(name), "btbpf_sock_%s_errors_total", dir == DIR_SEND ? "sendmsg" : "recvmsg");
+	om__family(f, name, "counter", "Calls that returned an error, per errno");
+	for (i = 0; i < nom_rows; i++) {
+		struct om_labels l = { "" };
+
+		if (om_rows[i].key.dir != dir || !om_rows[i].key.err)
+			continue;
+		proto_label(&l, om_rows[i].key.proto);
+		om__label(&l, "errno", errno__name(om_rows[i].key.err, eb));
+		om__sample(f, name, &l, om_rows[i].val.calls);
+	}
+}
+
+static void write_metrics(FILE *f, void *ctx)
+{
+	struct btsnoop_sock_bpf *obj = ctx;
+	int dir;
+
+	for (dir = DIR_SEND; dir <= DIR_RECV; dir++) {
+		write_totals(f, dir, false);
+		write_totals(f, dir, true);
+		write_errors(f, dir);
+	}
+	om__family(f, "btbpf_sock_uncounted_calls_total", "counter",
+		   "Calls not counted: the BPF count table was full");
+	om__sample(f, "btbpf_sock_uncounted_calls_total", NULL, obj->bss->count_overflow);
+}
+
+/* Drains the BPF counts map and prints it (each interval starts from zero);
+ * with --openmetrics adds it to the totals and writes the file, and without
+ * an interval (the ticks are the file's only) prints the totals at the end. */
+static bool print_counts(void *ctx, bool final)
+{
+	struct btsnoop_sock_bpf *obj = ctx;
+	static struct count_entry counts[SNOOP_MAX_COUNTS];
+	int n = map__drain_rows(bpf_map__fd(obj->maps.counts), counts, SNOOP_MAX_COUNTS);
+
+	if (om_env.path) {
+		accumulate(counts, n);
+		om__write(write_metrics, obj);
+	}
+	if (om_env.path && !env.interval) {
+		if (!final)
+			return true;
+		print_entries(cumul, ncumul);
+	} else {
+		print_entries(counts, n);
+	}
 	if (obj->bss->count_overflow)
 		warnx_tool("%llu calls not counted: count table full",
 			   (unsigned long long)obj->bss->count_overflow);
@@ -383,6 +527,18 @@ static struct probe sock_probe(const char *func, int proto, const char *home)
 {
 	return (struct probe){ .func = func, .wanted = want_proto(proto),
 			       .optional = !env.protos, .home = home };
+}
+
+static void print_banner(const struct probe *probes, int n)
+{
+	if (common_env.json)
+		return;
+	printf("Tracing Bluetooth socket calls (%s)", probes__mode_name(probes, n));
+	if (env.duration)
+		printf(" for %ld secs", env.duration);
+	printf("... Hit Ctrl-C to end.\n");
+	if (!env.count)
+		print_header();
 }
 
 int main(int argc, char **argv)
@@ -404,6 +560,7 @@ int main(int argc, char **argv)
 	obj->rodata->targ_tgid = env.pid;
 	obj->rodata->targ_failed = env.failed;
 	obj->rodata->targ_count = env.count;
+	obj->rodata->targ_cgroup = cgroup_fd >= 0;
 
 	struct probe probes[] = {
 		sock_probe("l2cap_sock_sendmsg", BTPROTO_L2CAP, NULL),
@@ -428,6 +585,8 @@ int main(int argc, char **argv)
 	}
 
 	err = tool__load_attach(obj->skeleton);
+	if (!err)
+		err = cgroup__apply(obj->maps.cgroup_map);
 	if (err)
 		goto cleanup;
 	if (!env.count) {
@@ -438,18 +597,13 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!common_env.json) {
-		printf("Tracing Bluetooth socket calls (%s)", probes__mode_name(probes, n));
-		if (env.duration)
-			printf(" for %ld secs", env.duration);
-		printf("... Hit Ctrl-C to end.\n");
-		if (!env.count)
-			print_header();
-	}
+	print_banner(probes, n);
+	if (om_env.path)	/* the file exists, at zero, once we are attached */
+		om__write(write_metrics, obj);
 
 	struct loop_opts lo = {
 		.rb = rb,
-		.interval_s = env.interval,
+		.interval_s = env.count ? om__interval(env.interval) : 0,
 		.duration_s = env.duration,
 		.lost = &obj->bss->lost_events,
 		.on_tick = env.count ? print_counts : NULL,

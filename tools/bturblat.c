@@ -21,6 +21,7 @@
 #include "json.h"
 #include "maps.h"
 #include "names.h"
+#include "openmetrics.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -37,7 +38,8 @@ const char argp_program_doc[] =
 "Summarize btusb URB latency: from the driver building and submitting the\n"
 "URB for an outgoing HCI frame until the URB completes, per packet type.\n"
 "\n"
-"USAGE: bturblat [-h] [-T] [-j] [-m] [-D] [-t TYPE] [-d hciN] [interval [count]]\n"
+"USAGE: bturblat [-h] [-T] [-j] [-m] [-D] [-t TYPE] [-d hciN] [--openmetrics PATH [-q]]\n"
+"                [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
 "    bturblat              # histograms in usecs, printed on Ctrl-C\n"
@@ -46,13 +48,17 @@ const char argp_program_doc[] =
 "    bturblat -D           # one set of histograms per controller\n"
 "    bturblat -t acl       # ACL data URBs only\n"
 "    bturblat -d hci0 -T   # controller hci0 only, with timestamps\n"
-"    bturblat -j           # JSON lines\n";
+"    bturblat -j           # JSON lines\n"
+"    bturblat -q --openmetrics /var/lib/prometheus/node-exporter/bturblat.prom\n"
+"                          # Prometheus metrics every 15 s, nothing on stdout\n";
 
 static const struct argp_option opts[] = {
 	CLI_OPTION_MILLIS,
 	{ "per-dev", 'D', NULL, 0, "One set of histograms per controller", 0 },
 	{ "type", 't', "TYPE", 0, "Only this packet type: cmd, acl, sco, iso", 0 },
 	CLI_OPTION_DEVICE,
+	CLI_OPTION_OPENMETRICS,
+	CLI_OPTION_QUIET,
 	{},
 };
 
@@ -206,12 +212,67 @@ static void print_row(const void *row, const char *unit)
 		print_row_text(row, unit);
 }
 
+/* ---- --openmetrics ---- */
+
+/* The histograms since the start (the map is drained every interval). */
+static struct om_cumul cumul;
+
+static void dev_label(struct om_labels *l, __u16 key_dev)
+{
+	char dev[12];
+
+	if (env.per_dev || hist_env.dev >= 0)
+		om__label(l, "dev", hci__name(env.per_dev ? key_dev : hist_env.dev, dev));
+}
+
+static void write_stat(FILE *f, const char *name, const char *help, __u64 v)
+{
+	struct om_labels l = { "" };
+
+	if (hist_env.dev >= 0)	/* the counters are for all controllers */
+		dev_label(&l, hist_env.dev);
+	om__family(f, name, "counter", help);
+	om__sample(f, name, &l, v);
+}
+
+static void write_metrics(FILE *f, void *ctx)
+{
+	const struct urb_stats *s = &((struct bturblat_bpf *)ctx)->bss->stats;
+	const char *name = "btbpf_urb_latency_seconds";
+	double unit = hist_env.millis ? 1e-3 : 1e-6;	/* seconds per slot unit */
+	int i;
+
+	om__family(f, name, "histogram", "btusb URB submission until its completion, per packet type");
+	for (i = 0; i < cumul.n; i++) {
+		const struct row *r = (const struct row *)cumul.rows + i;
+		struct om_labels l = { "" };
+
+		dev_label(&l, r->key.dev);
+		om__label(&l, "type", type_name(r->key.type));
+		om__histogram_log2_sum(f, name, &l, r->val.slots, URB_SLOTS, unit, r->val.sum_ns * 1e-9 / unit);
+	}
+	write_stat(f, "btbpf_urb_sent_total", "Frames stamped at btusb_send_frame", s->sent);
+	write_stat(f, "btbpf_urb_completed_total", "Completions paired with a stamp (ok or error)", s->completed);
+	write_stat(f, "btbpf_urb_failed_total", "URBs completed with an error status", s->failed);
+	write_stat(f, "btbpf_urb_submit_errors_total", "btusb_send_frame failures: no URB", s->submit_errors);
+	write_stat(f, "btbpf_urb_untracked_total", "Completions of URBs sent before tracing began", s->untracked);
+	write_stat(f, "btbpf_urb_dropped_total", "Stamps not stored: the start map was full", s->dropped);
+	write_stat(f, "btbpf_urb_replaced_total", "Stamps replaced: their URB never completed", s->replaced);
+	om__family(f, "btbpf_urb_in_flight", "gauge", "URBs submitted and not completed yet");
+	om__sample(f, "btbpf_urb_in_flight", NULL,
+		   map__count(bpf_map__fd(((struct bturblat_bpf *)ctx)->maps.starts)));
+}
+
 static bool print_hists(void *ctx, bool final)
 {
 	struct bturblat_bpf *obj = ctx;
 	static struct row rows[URB_MAX_HISTS];
 
-	hist__print_map(bpf_map__fd(obj->maps.hists), rows, URB_MAX_HISTS, row_cmp, print_row);
+	if (om_env.path)
+		om__print_map(bpf_map__fd(obj->maps.hists), rows, URB_MAX_HISTS, row_cmp, print_row,
+			      &cumul, write_metrics, obj, final);
+	else
+		hist__print_map(bpf_map__fd(obj->maps.hists), rows, URB_MAX_HISTS, row_cmp, print_row);
 	return true;
 }
 
@@ -332,8 +393,11 @@ int main(int argc, char **argv)
 		fflush(stdout);	/* attached: say so now, also into a file */
 	}
 
+	if (om_env.path)	/* the file exists once we are attached */
+		om__write(write_metrics, obj);
+
 	struct loop_opts lo = {
-		.interval_s = hist_env.ia.interval,
+		.interval_s = om__interval(hist_env.ia.interval),
 		.count = hist_env.ia.count,
 		.on_tick = print_hists,
 		.ctx = obj,

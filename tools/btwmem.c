@@ -13,11 +13,13 @@
 #include <bpf/bpf.h>
 #include "btwmem.h"
 #include "btwmem.skel.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "hist.h"
 #include "json.h"
 #include "maps.h"
 #include "names.h"
+#include "openmetrics.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -36,8 +38,8 @@ static struct env {
 const char argp_program_doc[] =
 "Show how full the send buffers of Bluetooth L2CAP, SCO and ISO sockets are.\n"
 "\n"
-"USAGE: btwmem [-h] [-T] [-j] [-P | -S] [-%] [-w] [-p PID] [--heatmap]\n"
-"              [interval [count]]\n"
+"USAGE: btwmem [-h] [-T] [-j] [-P | -S] [-%] [-w] [-p PID] [--cgroup PATH] [--heatmap]\n"
+"              [--openmetrics PATH [-q]] [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
 "    btwmem                # wmem bytes per protocol, print on Ctrl-C\n"
@@ -47,7 +49,10 @@ const char argp_program_doc[] =
 "    btwmem -S             # one histogram per socket, with the peer address\n"
 "    btwmem -w             # add the time blocked senders waited for space\n"
 "    btwmem -p 1234        # only PID 1234\n"
-"    btwmem --heatmap 1    # one heatmap row per second\n";
+"    btwmem --cgroup /sys/fs/cgroup/user.slice   # only processes of that cgroup v2\n"
+"    btwmem --heatmap 1    # one heatmap row per second\n"
+"    btwmem -w -q --openmetrics /var/lib/prometheus/node-exporter/btwmem.prom\n"
+"                          # Prometheus metrics every 15 s, nothing on stdout\n";
 
 enum { OPT_HEATMAP = 256 };
 
@@ -58,6 +63,9 @@ static const struct argp_option opts[] = {
 	{ "percent", '%', NULL, 0, "Histogram of wmem as a percentage of sndbuf (10% buckets)", 0 },
 	{ "wait", 'w', NULL, 0, "Add a histogram of the time blocked senders waited for buffer space", 0 },
 	{ "heatmap", OPT_HEATMAP, NULL, 0, "One line per interval, one shaded cell per bucket", 0 },
+	CLI_OPTION_CGROUP,
+	CLI_OPTION_OPENMETRICS,
+	CLI_OPTION_QUIET,
 	{},
 };
 
@@ -82,6 +90,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_HEATMAP:
 		env.heatmap = true;
 		break;
+	case OPT_CGROUP:
+		return cgroup__parse_arg(key, arg, state);
 	case ARGP_KEY_END:
 		if (env.per_pid && env.per_sock)
 			argp_error(state, "-P and -S are exclusive");
@@ -346,16 +356,156 @@ static void print_heatmap(const struct row *rows, int n)
 	}
 }
 
+/* ---- --openmetrics ---- */
+
+/* The rows since the start (the map is drained every interval). */
+static struct om_cumul cumul;
+
+/* What is not a counter in a row: extremes, and the last sender. */
+static void merge_row(void *acc_row, const void *row)
+{
+	struct wmem_val *a = &((struct row *)acc_row)->val;
+	const struct wmem_val *v = &((const struct row *)row)->val;
+
+	if (v->wmem_max > a->wmem_max)
+		a->wmem_max = v->wmem_max;
+	if (v->sndbuf_max && (!a->sndbuf_max || v->sndbuf_min < a->sndbuf_min))
+		a->sndbuf_min = v->sndbuf_min;
+	if (v->sndbuf_max > a->sndbuf_max)
+		a->sndbuf_max = v->sndbuf_max;
+	if (v->last_pid) {
+		a->last_pid = v->last_pid;
+		memcpy(a->comm, v->comm, sizeof(a->comm));
+	}
+	if (v->has_peer) {
+		a->has_peer = 1;
+		memcpy(a->peer, v->peer, sizeof(a->peer));
+	}
+}
+
+static void accumulate(const struct row *rows, int n)
+{
+	om__accumulate(&cumul.rows, &cumul.n, &cumul.cap, rows, n, sizeof(rows[0]),
+		       offsetof(struct row, key), sizeof(rows[0].key), offsetof(struct row, val),
+		       offsetof(struct wmem_val, wmem_max), merge_row);
+}
+
+/* proto; with -P pid and comm; with -S the socket and its peer */
+static void row_labels(struct om_labels *l, const struct row *r)
+{
+	char buf[24];
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s", proto_name(r->key.proto));
+	for (i = 0; buf[i]; i++)
+		buf[i] |= 0x20;		/* lower case, as -P of btsnoop-sock takes */
+	om__label(l, "proto", buf);
+	if (env.per_pid) {
+		snprintf(buf, sizeof(buf), "%u", r->key.pid);
+		om__label(l, "pid", buf);
+		snprintf(buf, sizeof(buf), "%.*s", TASK_COMM_LEN, r->val.comm);
+		om__label(l, "comm", buf);
+	}
+	if (env.per_sock) {
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)r->key.sk);
+		om__label(l, "sock", buf);
+		om__label(l, "peer", r->val.has_peer ? btaddr__format(r->val.peer, buf) : "");
+	}
+}
+
+static void write_histograms(FILE *f, const char *name, const char *help)
+{
+	bool wait = !strcmp(name, "btbpf_wmem_wait_seconds");
+	int i;
+
+	om__family(f, name, "histogram", help);
+	for (i = 0; i < cumul.n; i++) {
+		const struct row *r = (const struct row *)cumul.rows + i;
+		struct om_labels l = { "" };
+
+		row_labels(&l, r);
+		if (wait)
+			om__histogram_log2_sum(f, name, &l, r->val.wait_slots, WAIT_SLOTS, 1e-6,
+					       r->val.wait_sum_ns / 1e3);
+		else if (env.percent)
+			om__histogram_linear(f, name, &l, r->val.slots, PCT_SLOTS, 0, PCT_STEP,
+					     r->val.over, 0.01, r->val.wmem_sum);
+		else
+			om__histogram_log2_sum(f, name, &l, r->val.slots, WMEM_SLOTS, 1, r->val.wmem_sum);
+	}
+}
+
+/* One counter family from the rows: the __u64 at offset off of wmem_val. */
+static void write_counter(FILE *f, const char *name, const char *help, size_t off)
+{
+	int i;
+
+	om__family(f, name, "counter", help);
+	for (i = 0; i < cumul.n; i++) {
+		const struct row *r = (const struct row *)cumul.rows + i;
+		struct om_labels l = { "" };
+
+		row_labels(&l, r);
+		om__sample(f, name, &l, *(const __u64 *)((const char *)&r->val + off));
+	}
+}
+
+static void write_metrics(FILE *f, void *ctx)
+{
+	struct btwmem_bpf *obj = ctx;
+
+	if (env.percent)
+		write_histograms(f, "btbpf_wmem_sndbuf_ratio", "sk_wmem_alloc / sk_sndbuf at each send");
+	else
+		write_histograms(f, "btbpf_wmem_bytes", "sk_wmem_alloc at each send");
+	if (env.wait)
+		write_histograms(f, "btbpf_wmem_wait_seconds", "Time blocked senders waited for buffer space");
+	write_counter(f, "btbpf_wmem_sends_total", "Send calls sampled", offsetof(struct wmem_val, samples));
+	write_counter(f, "btbpf_wmem_allocs_total", "sock_alloc_send_pskb calls", offsetof(struct wmem_val, allocs));
+	write_counter(f, "btbpf_wmem_blocked_total", "Allocations that found the buffer full and waited",
+		      offsetof(struct wmem_val, blocked));
+	write_counter(f, "btbpf_wmem_eagain_total", "Allocations that failed with EAGAIN",
+		      offsetof(struct wmem_val, eagain));
+	om__family(f, "btbpf_wmem_uncounted_total", "counter", "Samples not counted: the BPF table was full");
+	om__sample(f, "btbpf_wmem_uncounted_total", NULL, obj->bss->key_overflow);
+}
+
+static void print_rows(const struct row *rows, int n)
+{
+	if (env.heatmap)
+		print_heatmap(rows, n);
+	else
+		print_hists(rows, n);
+}
+
+/* With --openmetrics the interval's rows go into the cumulative copy and
+ * the file; the text shows the interval's rows, or without an interval
+ * (the ticks are then the file's only) the cumulative rows at the end. */
+static void print_interval_om(struct btwmem_bpf *obj, const struct row *rows, int n, bool final)
+{
+	accumulate(rows, n);
+	om__write(write_metrics, obj);
+	if (hist_env.ia.interval) {
+		print_rows(rows, n);
+	} else if (final) {
+		qsort(cumul.rows, cumul.n, sizeof(rows[0]), row_cmp);
+		print_rows(cumul.rows, cumul.n);
+	}
+}
+
 static bool print_interval(void *ctx, bool final)
 {
 	struct btwmem_bpf *obj = ctx;
 	static struct row rows[WMEM_MAX_KEYS];
 	int n = drain(bpf_map__fd(obj->maps.hists), rows);
 
-	if (env.heatmap)
-		print_heatmap(rows, n);
-	else
-		print_hists(rows, n);
+	if (om_env.path) {
+		print_interval_om(obj, rows, n, final);
+		if (!hist_env.ia.interval && !final)
+			return true;	/* a tick for the file only */
+	} else {
+		print_rows(rows, n);
+	}
 	if (obj->bss->key_overflow)
 		warnx_tool("%llu samples not counted: table full",
 			   (unsigned long long)obj->bss->key_overflow);
@@ -395,6 +545,7 @@ int main(int argc, char **argv)
 	obj->rodata->targ_per_pid = env.per_pid;
 	obj->rodata->targ_per_sock = env.per_sock;
 	obj->rodata->targ_percent = env.percent;
+	obj->rodata->targ_cgroup = cgroup_fd >= 0;
 
 	/* SCO needs CONFIG_BT_BREDR and ISO 6.0+ with CONFIG_BT_LE: optional */
 	struct probe probes[] = {
@@ -408,13 +559,18 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	err = tool__load_attach(obj->skeleton);
+	if (!err)
+		err = cgroup__apply(obj->maps.cgroup_map);
 	if (err)
 		goto cleanup;
 	print_banner(probes, n);
 	trace__output_ok();	/* the banner now, not with the first interval */
 
+	if (om_env.path)	/* the file exists once we are attached */
+		om__write(write_metrics, obj);
+
 	struct loop_opts lo = {
-		.interval_s = hist_env.ia.interval,
+		.interval_s = om__interval(hist_env.ia.interval),
 		.count = hist_env.ia.count,
 		.on_tick = print_interval,
 		.ctx = obj,

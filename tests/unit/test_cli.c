@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli.h"
@@ -129,6 +130,64 @@ static void expect_tool_usage(const char *tool, const char *arg1, const char *ar
 	expect_tool("", tool, arg1, arg2, EXIT_USAGE, msg);
 }
 
+/* Names in dir besides . and .. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* --openmetrics into a missing, a read-only or a non-directory: one line,
+ * exit 1, no file anywhere; --cgroup on what is not a cgroup v2 directory.
+ * The read-only directory is root's, mode 0555, which root ignores through
+ * CAP_DAC_OVERRIDE: as root the tool runs without it (it fails before any
+ * privilege check; still root, so the scratch directories stay reachable). */
+static void expect_openmetrics_refused(void)
+{
+	static const char *const tools[][2] = {
+		{ "btacklat", "--openmetrics" }, { "btsnoop-sock", "-c --openmetrics" },
+		{ "bturblat", "--openmetrics" },
+	};
+	char ro[] = "/tmp/btbpf-om-XXXXXX", path[64];
+	const char *as = geteuid() ? "" : "setpriv --bounding-set=-dac_override";
+
+	if (!mkdtemp(ro) || chmod(ro, 0555)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/x.prom", ro);
+	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+		expect_tool("", tools[i][0], tools[i][1], "/nonexistent-btbpf/x.prom", 1,
+			    "--openmetrics: cannot write into directory '/nonexistent-btbpf': No such file or directory");
+		expect_tool(as, tools[i][0], tools[i][1], path, 1,
+			    "--openmetrics: cannot write into directory '/tmp/btbpf-om-");
+		expect_tool("", tools[i][0], tools[i][1], "/etc/passwd/x.prom", 1,
+			    "--openmetrics: cannot write into directory '/etc/passwd': Not a directory");
+		expect_tool("", tools[i][0], tools[i][1], "/tmp", 1, "--openmetrics: '/tmp' is a directory");
+	}
+	CHECK(dir_entries(ro) == 0);
+	CHECK(access("/nonexistent-btbpf", F_OK) != 0);
+	rmdir(ro);
+	expect_tool_usage("btacklat", "-q", NULL, "-q/--quiet needs --openmetrics");
+	/* --cgroup: a missing path, a directory that is not cgroup v2 */
+	for (size_t i = 0; i < 2; i++) {
+		const char *tool = i ? "btwmem" : "btsnoop-sock";
+
+		expect_tool("", tool, "--cgroup", "/nonexistent-btbpf", 1,
+			    "--cgroup: '/nonexistent-btbpf': No such file or directory");
+		expect_tool("", tool, "--cgroup", "/etc", 1,
+			    "--cgroup: '/etc': not a cgroup v2 directory");
+	}
+	expect_tool_usage("btsnoop-sock", "--openmetrics", "/tmp/x.prom", "--openmetrics needs -c/--count");
+}
+
 int main(void)
 {
 	char err[1024];
@@ -199,5 +258,6 @@ int main(void)
 	expect_tool_usage("bturblat", "-t", "bogus", "unknown packet type: 'bogus'");
 	expect_tool_usage("btwmem", "-p", "abc", "invalid PID: 'abc'");
 	expect_tool_usage("btwmem", "--heatmap", "-S", "not with -P, -S or -w");
+	expect_openmetrics_refused();
 	return unit_done("cli");
 }

@@ -110,6 +110,13 @@ for P in "" bpf-; do
 			expect "$n $l=h<TAB> (= a word break)" "hci0 hci1" "$(comp "$n" "$l" "=" h)"
 			expect "$n $l=hci0<TAB> (one word)" "$l=hci0" "$(comp "$n" "$l=hci0")"
 		done <"$tmp/dev"
+		if "$n" --help | grep -q -- '--openmetrics=PATH'; then
+			mkdir -p "$tmp/om" && : > "$tmp/om/node.prom"
+			expect "$n --openmetrics <TAB> offers file names" "$tmp/om/node.prom" \
+				"$(comp "$n" --openmetrics "$tmp/om/n")"
+			expect "$n --openmetrics=<TAB> (one word)" "--openmetrics=$tmp/om/node.prom" \
+				"$(comp "$n" "--openmetrics=$tmp/om/no")"
+		fi
 		if "$n" --help | grep -q -- '--pid=PID'; then
 			expect "$n -p $$<TAB> offers this shell's PID" "$$" \
 				"$(comp "$n" -p "$$" | tr ' ' '\n' | grep -x "$$")"

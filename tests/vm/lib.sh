@@ -248,3 +248,30 @@ finish() {
 	rm -rf "$T"
 	exit $((FAILS > 0))
 }
+
+# om_sum_check FILE NAME LABELS: a Prometheus histogram NAME{LABELS,le=...}
+# in FILE: its _sum lies between what its buckets allow (each bucket's
+# count times its lower bound, the previous le, and times its upper bound).
+# Prints "LOW <= SUM <= HIGH" and succeeds when it does.
+om_sum_check() {
+	/usr/bin/python3 - "$@" <<'PY'
+import re, sys
+path, name, labels = sys.argv[1:4]
+buckets, total = [], None
+for line in open(path):
+    m = re.match(r'%s_bucket\{%s,?le="([^"]+)"\} (\S+)$' % (re.escape(name), re.escape(labels)), line)
+    if m:
+        buckets.append((float(m.group(1)), float(m.group(2))))
+    elif line.startswith("%s_sum%s " % (name, "{%s}" % labels if labels else "")):
+        total = float(line.split()[-1])
+low = high = prev_le = prev_n = 0.0
+for le, n in buckets:
+    c = n - prev_n
+    if c:
+        low += c * prev_le
+        high += c * le
+    prev_le, prev_n = le, n
+print("%g <= %s <= %g" % (low, total, high))
+sys.exit(not (total is not None and low * 0.999999 <= total <= high * 1.000001))
+PY
+}

@@ -106,15 +106,6 @@ static __always_inline bool tgid_wanted(__u32 targ, __u64 pid_tgid)
 	return !targ || (pid_tgid >> 32) == targ;
 }
 
-/* --cgroup PATH: the current task is in the cgroup user space put at index
- * 0 of cgroup_map (a BPF_MAP_TYPE_CGROUP_ARRAY of the tool's own object),
- * or below it; targ says whether to filter.  Before user space fills the
- * map the helper fails: nothing passes. */
-static __always_inline bool cgroup_wanted(bool targ, void *cgroup_map)
-{
-	return !targ || bpf_current_task_under_cgroup(cgroup_map, 0) == 1;
-}
-
 static __always_inline bool current_is_kthread(void)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();

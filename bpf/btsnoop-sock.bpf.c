@@ -9,21 +9,13 @@
  * space loads one of the two per function (fentry when the kernel allows).
  */
 #include "btbpf.bpf.h"
+#include "cgroup.bpf.h"
 #include "events.bpf.h"
 #include "btsnoop-sock.h"
 
 const volatile __u32 targ_tgid = 0;	/* 0: every process */
 const volatile bool targ_failed = false;	/* only calls that returned an error */
 const volatile bool targ_count = false;	/* aggregate instead of streaming */
-const volatile bool targ_cgroup = false;	/* --cgroup */
-
-/* --cgroup: the cgroup at index 0 (common/cgroup.c) */
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_map SEC(".maps");
 
 struct start {
 	__u64 ts;
@@ -56,7 +48,7 @@ static __always_inline int on_entry(struct socket *sock, __u64 len)
 
 	/* sendmsg/recvmsg run in the caller's context: its cgroup is the
 	 * sender's or receiver's */
-	if (!tgid_wanted(targ_tgid, id) || !cgroup_wanted(targ_cgroup, &cgroup_map))
+	if (!tgid_wanted(targ_tgid, id) || !cgroup_wanted())
 		return 0;
 	s.ts = bpf_ktime_get_ns();
 	s.sock = sock;

@@ -19,6 +19,7 @@
  *    SCO/ISO once per send, through this function.
  */
 #include "btbpf.bpf.h"
+#include "cgroup.bpf.h"
 #include "btwmem.h"
 
 #define EAGAIN		11
@@ -27,7 +28,6 @@ const volatile __u32 targ_tgid = 0;		/* 0: every process */
 const volatile bool targ_per_pid = false;	/* -P */
 const volatile bool targ_per_sock = false;	/* -S */
 const volatile bool targ_percent = false;	/* -% */
-const volatile bool targ_cgroup = false;	/* --cgroup */
 
 __u64 key_overflow = 0;	/* samples dropped because the map was full */
 
@@ -62,19 +62,11 @@ struct {
 	__type(value, struct alloc_start);
 } allocs SEC(".maps");
 
-/* --cgroup: the cgroup at index 0 (common/cgroup.c) */
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_map SEC(".maps");
-
 /* -p and --cgroup: every hook runs in the sending process's context */
 static __always_inline bool pid_wanted(void)
 {
 	return tgid_wanted(targ_tgid, bpf_get_current_pid_tgid()) &&
-	       cgroup_wanted(targ_cgroup, &cgroup_map);
+	       cgroup_wanted();
 }
 
 /* sk_wmem_alloc starts at 1 (a bias held by the socket itself) and counts

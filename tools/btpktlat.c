@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "btpktlat.h"
@@ -314,6 +315,9 @@ int main(int argc, char **argv)
 	obj->rodata->targ_ms = hist_env.millis;
 	obj->rodata->targ_events = events;
 	obj->rodata->targ_min_ns = events ? (__u64)env.min_ms * 1000000 : 0;
+	/* the ring carries only -M lines: one page when there are none */
+	if (!events)
+		bpf_map__set_max_entries(obj->maps.events, getpagesize());
 
 	/* FIFO mode on every kernel: hci_send_frame and hci_num_comp_pkts_evt
 	 * are still there in 6.15+ (man btpktlat, STAGES) */

@@ -215,10 +215,11 @@ struct frag_ctx {
 static int note_frag(__u32 i, void *ctx)
 {
 	struct frag_ctx *c = ctx;
+	struct sk_buff___pkt *cur = c->skb;	/* a local: CO-RE reads relocate its fields only */
 	struct frame f = { .tq = c->tq, .tag = c->tag };
-	__u64 key = (__u64)c->skb;
+	__u64 key = (__u64)cur;
 
-	if (!c->skb)
+	if (!cur)
 		return 1;
 	if (c->tag && !(c->tag & TAG_IGNORE))
 		f.tag += i;
@@ -231,7 +232,7 @@ static int note_frag(__u32 i, void *ctx)
 		}
 	}
 	c->n++;
-	c->skb = i == 0 ? skb_frag_list(c->skb) : BPF_CORE_READ(c->skb, next);
+	c->skb = i == 0 ? skb_frag_list(cur) : BPF_CORE_READ(cur, next);
 	return 0;
 }
 
@@ -243,12 +244,18 @@ static __always_inline int on_send_acl(struct hci_chan___pkt *chan, struct sk_bu
 	struct send *s = NULL;
 	__u16 dev = BPF_CORE_READ(conn, hdev, id);
 
-	if (!dev_wanted(targ_dev, dev))
-		return 0;
-	c.tq = bpf_ktime_get_ns();
 	id = bpf_map_lookup_elem(&threads, &tid);
 	if (id)
 		s = bpf_map_lookup_elem(&sends, id);
+	if (!dev_wanted(targ_dev, dev)) {
+		/* -d: a send leaving on another controller is not one of ours */
+		if (s) {
+			bpf_map_delete_elem(&sends, id);
+			__sync_fetch_and_sub(&stats.sends, 1);
+		}
+		return 0;
+	}
+	c.tq = bpf_ktime_get_ns();
 	if (s) {
 		c.tag = (*id << TAG_SEQ_BITS) | (s->nfrags + 1);
 	} else if (targ_tgid) {

@@ -120,20 +120,22 @@ t_json() {
 	check_detached "$_m -j"
 }
 
-# freeze_during AT CMD...: runs CMD (a sender that prints "connected" and
-# sends after its -d ms) with the emulator frozen from AT seconds after
-# "connected" for FREEZE seconds; the l2test server on hci1 reads.
-FREEZE=2
+# freeze_during AT CMD...: runs CMD, a sender that prints "connected" once
+# connected and sends after its -d delay, with the emulator frozen from AT
+# seconds after "connected" for FREEZE seconds (as t-btwmem.sh's
+# l2send_frozen: a delay long enough that a slow guest still freezes
+# first); the l2test server on hci1 reads.
+FREEZE=4
 freeze_during() {
 	_at=$1; shift
 	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
 	_srv=$!
 	sleep 0.5
-	"$@" > "$T/send.log" 2>&1 &
+	timeout 120 "$@" > "$T/send.log" 2>&1 &
 	_snd=$!
-	for _i in $(seq 100); do
-		grep -q connected "$T/send.log" && break
-		sleep 0.1
+	until grep -q '^connected' "$T/send.log"; do
+		kill -0 $_snd 2>/dev/null || break
+		sleep 0.05
 	done
 	sleep $_at
 	kill -STOP $BTVIRT_PID
@@ -155,16 +157,16 @@ t_frozen_ack() {
 	_fm=$TOOL_PID
 	start_bg fh "$PKT" -d hci0 || { stop_pid $_fm INT; return; }
 	_fh=$TOOL_PID
-	# frozen 0.3 s after connecting (the connection's own frames acked by
-	# then), the send 0.5 s after: held FREEZE - 0.2 s
-	freeze_during 0.3 "$L2SEND" -i "$ADDR0" -n 1 -b 100 -d 500 "$ADDR1"
+	# frozen 0.5 s after connecting (the connection's own frames acked by
+	# then), the send 2.5 s after: held about FREEZE - 2 s
+	freeze_during 0.5 "$L2SEND" -i "$ADDR0" -n 1 -b 100 -d 2500 "$ADDR1"
 	l2test_pair 5 100
 	stop_pid $_fm INT
 	check_eq "$_m: -M 500 exit status" 0 $?
 	stop_pid $_fh INT
 	check_eq "$_m: histogram exit status" 0 $?
 	_lines=$(awk '$NF ~ /^(sock|queue|ack)$/' "$T/fm.out")
-	check_eq "$_m: -M 500 prints the one held send" 1 "$(echo "$_lines" | grep -c .)"
+	check_eq "$_m: -M 500 prints the one held send ($(cat "$T/send.log"))" 1 "$(echo "$_lines" | grep -c .)"
 	check_eq "$_m: its SLOWEST is ack" ack "$(echo "$_lines" | awk '{ print $NF }')"
 	_ack=$(echo "$_lines" | awk '{ print $9 }')
 	check_cmd "$_m: its ack_us ($_ack) is about the freeze (>= 1000000)" test "${_ack:-0}" -ge 1000000
@@ -186,7 +188,7 @@ t_frozen_sock() {
 	_sm=$TOOL_PID
 	start_bg sh "$PKT" -d hci0 || { stop_pid $_sm INT; return; }
 	_sh=$TOOL_PID
-	freeze_during 0 "$L2SEND" -i "$ADDR0" -n 20 -b $B -s 1 -d 300 "$ADDR1"
+	freeze_during 0 "$L2SEND" -i "$ADDR0" -n 20 -b $B -s 1 -d 1000 "$ADDR1"
 	stop_pid $_sm INT
 	check_eq "$_m: -M 500 exit status" 0 $?
 	stop_pid $_sh INT

@@ -166,7 +166,7 @@ t_frozen_ack() {
 	stop_pid $_fh INT
 	check_eq "$_m: histogram exit status" 0 $?
 	_lines=$(awk '$NF ~ /^(sock|queue|ack)$/' "$T/fm.out")
-	check_eq "$_m: -M 500 prints the one held send ($(cat "$T/send.log"))" 1 "$(echo "$_lines" | grep -c .)"
+	check_eq "$_m: -M 500 prints the one held send (l2send: $(tr "\n" " " < "$T/send.log"))" 1 "$(echo "$_lines" | grep -c .)"
 	check_eq "$_m: its SLOWEST is ack" ack "$(echo "$_lines" | awk '{ print $NF }')"
 	_ack=$(echo "$_lines" | awk '{ print $9 }')
 	check_cmd "$_m: its ack_us ($_ack) is about the freeze (>= 1000000)" test "${_ack:-0}" -ge 1000000

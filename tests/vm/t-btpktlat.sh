@@ -44,6 +44,8 @@ t_counts() {
 	_pt=$TOOL_PID
 	start_tool pj "$PKT" -M 0 -j -T -d hci0 || return
 	_pj=$TOOL_PID
+	start_tool pp "$PKT" -p 1 -d hci0 || return	# init sends nothing
+	_pp=$TOOL_PID
 	_before=$(tx_acl hci0)
 	l2test_pair $N $B
 	_frames=$(( $(tx_acl hci0) - _before ))
@@ -51,6 +53,8 @@ t_counts() {
 	check_eq "$_m: -M 0 -j exit status" 0 $?
 	stop_pid $_pt INT
 	check_eq "$_m: exit status after SIGINT" 0 $?
+	stop_pid $_pp INT
+	check_eq "$_m: -p 1 exit status" 0 $?
 	_mtu=$(acl_mtu hci0)
 	_frags=$(( (B + 4 + _mtu - 1) / _mtu ))	# L2CAP header 4 bytes
 	check_cmd "$_m: a $B-byte send spans several ACL frames (MTU $_mtu: $_frags)" \
@@ -68,6 +72,12 @@ t_counts() {
 	check_eq "$_m: FIFO sent == acked == TX acl delta" "$_frames $_frames" \
 		"$(pfield sent "$T/pt.out") $(pfield acked "$T/pt.out")"
 	check_clean "$_m" "$T/pt.out"
+	# -p: another process's frames leave the histograms but still enter
+	# the FIFO, which must see every frame to pair the rest exactly
+	check_eq "$_m: -p 1: no sends, no histogram" "0 0" \
+		"$(pfield sends "$T/pp.out") $(grep -c '^stage = ' "$T/pp.out")"
+	check_eq "$_m: -p 1: FIFO sent == acked == TX acl delta" "$_frames $_frames" \
+		"$(pfield sent "$T/pp.out") $(pfield acked "$T/pp.out")"
 	# Each stage is a difference of two of four stamps and is truncated
 	# to whole usecs on its own: the three can lose up to 2 us against
 	# the total's one truncation, never more, and never add up to more.

@@ -196,7 +196,8 @@ t_frozen_ack() {
 # of a fragmented PDU holds its first fragments' buffer charge, and the
 # socket wakes a writer only once the charge is down to half the buffer
 # (sock_def_write_space), which with the minimum buffer may never come
-# (seen on 6.1: 600-byte sends stalled for 41 s and more).
+# (seen on 6.1: a 600-byte send waited 41 s, the next had not ended 120 s
+# later).
 t_frozen_sock() {
 	_m=$1
 	start_bg sm "$PKT" -M 500 -d hci0 || return

@@ -135,7 +135,7 @@ t_json() {
 # seconds after "connected" for FREEZE seconds (as t-btwmem.sh's
 # l2send_frozen: a delay long enough that a slow guest still freezes
 # first); the l2test server on hci1 reads.
-FREEZE=4
+FREEZE=5
 freeze_during() {
 	_at=$1; shift
 	l2test -r -i hci1 -P 4113 > "$T/l2srv.log" 2>&1 &
@@ -204,7 +204,9 @@ t_frozen_sock() {
 	_sm=$TOOL_PID
 	start_bg sh "$PKT" -d hci0 || { stop_pid $_sm INT; return; }
 	_sh=$TOOL_PID
-	freeze_during 0 "$L2SEND" -i "$ADDR0" -n 40 -b 150 -s 1 -d 1000 "$ADDR1"
+	# frozen at once, the sends 2.5 s later (a loaded guest may notice
+	# "connected" a second late): held about FREEZE - 2.5 s
+	freeze_during 0 "$L2SEND" -i "$ADDR0" -n 40 -b 150 -s 1 -d 2500 "$ADDR1"
 	stop_pid $_sm INT
 	check_eq "$_m: -M 500 exit status" 0 $?
 	stop_pid $_sh INT

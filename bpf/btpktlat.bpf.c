@@ -169,9 +169,9 @@ static __always_inline int on_sendmsg(size_t len)
 	bpf_get_current_comm(&s.comm, sizeof(s.comm));
 	if (bpf_map_update_elem(&sends, &id, &s, BPF_NOEXIST)) {
 		counter_add(&stats.sends_full, 1);
-		return 0;
+		id = 0;		/* the thread is still noted: its return is no partial */
 	}
-	if (bpf_map_update_elem(&threads, &tid, &id, BPF_ANY)) {
+	if (bpf_map_update_elem(&threads, &tid, &id, BPF_ANY) && id) {
 		bpf_map_delete_elem(&sends, &id);
 		counter_add(&stats.sends_full, 1);
 	}

@@ -3,27 +3,11 @@
  * btacklat: time from handing an ACL/LE/ISO packet to the driver until the
  * controller reports it completed (HCI_EV_NUM_COMP_PKTS), per connection.
  *
- * FIFO mode (every kernel with hci_num_comp_pkts_evt, checked on Debian
- * 6.1.192): push bpf_ktime at hci_send_frame entry into a ring keyed by
- * (hdev->id, handle); at hci_num_comp_pkts_evt pop `count` stamps per
- * handle.  TXQ mode (6.15+, checked against the 6.19 and 7.1 sources): the
- * kernel keeps the per-connection FIFO itself and calls hci_conn_tx_queue
- * before each send and hci_conn_tx_dequeue once per completed packet; we
- * push and pop there, one at a time.
- *
- * Why no lock: tx_work (all ACL/ISO sends) and rx_work (all events) run on
- * hdev->workqueue, an ordered workqueue (hci_register_dev, 5.13..7.1), so
- * pushes and pops for one controller never overlap.  Rings of different
- * controllers are different keys.  Shared histograms and counters are
- * updated atomically because two controllers' workqueues do run in parallel.
- *
- * Why matching stays exact: before popping, the ring is reconciled with the
- * number of packets the kernel itself has in flight on that connection
- * (hci_conn->sent in FIFO mode, tx_q length in TXQ mode).  Completions of
- * packets we never stamped (sent before we attached, or dropped on ring
- * overflow) are the oldest ones, so they are counted as untracked instead of
- * consuming a younger packet's stamp; stamps the kernel does not count
- * (raw HCI-socket ACL) are dropped as stale.  Nothing is silently paired.
+ * The pairing of sends and completions is the shared FIFO of
+ * bpf/ackq.bpf.h (its top comment says why it is exact and needs no lock):
+ * FIFO mode stamps at hci_send_frame and pops at hci_num_comp_pkts_evt,
+ * TXQ mode (6.15+) at hci_conn_tx_queue / hci_conn_tx_dequeue.  This file
+ * adds the histograms: one, or one per connection with -C.
  */
 #include "btbpf.bpf.h"
 #include "btacklat.h"
@@ -32,10 +16,9 @@ const volatile int targ_dev = -1;	/* hdev->id, -1: every controller */
 const volatile bool targ_per_conn = false;	/* -C */
 const volatile bool targ_ms = false;	/* -m */
 
-struct ack_stats stats = {};
+struct ack_stats ack_stats = {};
 
-/* Zeroed templates for new map values: too big for the 512-byte stack. */
-const struct ack_ring zero_ring = {};
+/* Zeroed template for new histograms: too big for the 512-byte stack. */
 const struct hist_val zero_hist = {};
 
 struct {
@@ -52,56 +35,7 @@ struct {
 	__type(value, struct hist_val);
 } hists SEC(".maps");
 
-/*
- * Local CO-RE flavours: only the fields read here.  Checked against the
- * module BTF of Debian 6.1.192 (bluetooth.ko) and the 7.1 sources; hci_conn
- * ->list is the first member in both, but the offset is relocated anyway.
- */
-struct list_head___ack {
-	struct list_head___ack *next;
-} __pai;
-
-struct hci_conn_hash___ack {
-	struct list_head___ack list;
-} __pai;
-
-struct hci_dev___ack {
-	__u16 id;
-	struct hci_conn_hash___ack conn_hash;
-} __pai;
-
-struct hci_conn___ack {
-	struct list_head___ack list;
-	bdaddr_t dst;
-	__u16 handle;
-	__u8 type;
-	unsigned int sent;
-	struct hci_dev___ack *hdev;
-} __pai;
-
-static __always_inline struct ack_ring *ring_get(struct ring_key *k, bool create)
-{
-	if (!create)
-		return bpf_map_lookup_elem(&rings, k);
-	return map_lookup_or_init(&rings, k, &zero_ring);
-}
-
-static __always_inline void ring_push(struct ring_key *k)
-{
-	struct ack_ring *r = ring_get(k, true);
-
-	if (!r) {		/* rings map full: the completion will be untracked */
-		counter_add(&stats.overflow, 1);
-		return;
-	}
-	if (r->head - r->tail >= ACK_RING) {
-		r->tail++;	/* drop the oldest; its completion becomes untracked */
-		counter_add(&stats.overflow, 1);
-	}
-	r->ts[r->head & ACK_RING_MASK] = bpf_ktime_get_ns();
-	r->head++;
-	counter_add(&stats.sent, 1);
-}
+#include "ackq.bpf.h"
 
 static __always_inline struct hist_val *hist_get(struct ring_key *k, struct hci_conn___ack *conn)
 {
@@ -116,219 +50,50 @@ static __always_inline struct hist_val *hist_get(struct ring_key *k, struct hci_
 	return map_lookup_or_init(&hists, &hk, &zero_hist);
 }
 
-static __always_inline void hist_add(struct hist_val *h, __u64 delta_ns)
+/* ---- the FIFO's hooks (ackq.bpf.h) ---- */
+
+/* the pops of one completion go to the connection's histogram; hists map
+ * full: the stamps stay, dropped as stale later */
+static __always_inline void *ackq_pop_arg(struct ring_key *k, struct hci_conn___ack *conn)
 {
+	return hist_get(k, conn);
+}
+
+static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u64 now)
+{
+	struct hist_val *h = arg;
+	__u64 delta_ns = now - sent_ns;
+
 	log2_hist_add(h->slots, ACK_SLOTS, targ_ms ? delta_ns / 1000000 : delta_ns / 1000);
 }
 
-struct pop_ctx {
-	struct ack_ring *r;
-	struct hist_val *h;
-	__u64 now;
-};
-
-/* bpf_loop callback: verified once, where a plain loop of 64 pops with
- * log2's branches inside the 16-handle loop exceeds the verifier's budget */
-static int pop_one(__u32 i, void *ctx)
+/* stamps left at disconnect: per connection too */
+static __always_inline void ackq_unacked(struct ring_key *k, struct hci_conn___ack *conn,
+					 __u32 left)
 {
-	struct pop_ctx *c = ctx;
+	struct hist_val *h = hist_get(k, conn);
 
-	hist_add(c->h, c->now - c->r->ts[c->r->tail & ACK_RING_MASK]);
-	c->r->tail++;
-	return 0;
+	if (h)
+		counter_add(&h->unacked, left);
 }
 
-/*
- * `count` packets completed on connection k; the kernel had `inflight` of
- * them outstanding before this completion.  See the top comment.
- */
-static __always_inline void ring_complete(struct ring_key *k, struct hci_conn___ack *conn,
-					  __u32 inflight, __u32 count)
-{
-	struct ack_ring *r = ring_get(k, false);
-	__u32 occ = r ? r->head - r->tail : 0, untracked, n;
-	struct pop_ctx c = {};
-
-	if (r && occ > inflight) {
-		counter_add(&stats.stale, occ - inflight);
-		r->tail += occ - inflight;
-		occ = inflight;
-	}
-	untracked = inflight - occ < count ? inflight - occ : count;
-	n = count - untracked < occ ? count - untracked : occ;
-	counter_add(&stats.untracked, untracked);
-	counter_add(&stats.unmatched, count - untracked - n);
-	if (!r || !n)
-		return;
-	c.h = hist_get(k, conn);
-	if (!c.h)
-		return;		/* hists map full: n stamps stay, dropped as stale later */
-	c.r = r;
-	c.now = bpf_ktime_get_ns();
-	bpf_loop(n, pop_one, &c, 0);	/* n <= occ <= ACK_RING */
-	counter_add(&stats.acked, n);
-}
-
-/* ---- FIFO mode ---- */
+/* ---- the probes ---- */
 
 static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
 {
 	struct ring_key k = {};
-	unsigned char *data;
-	__u8 pkt_type;
-	__u16 hdr;
 
-	/* SCO (3) is not acked by NUM_COMP unless SCO flow control is on,
-	 * which 6.1 never enables: only ACL and ISO enter the FIFO. */
-	pkt_type = skb_pkt_type(skb);
-	if (pkt_type != HCI_ACLDATA_PKT && pkt_type != HCI_ISODATA_PKT)
-		return 0;
-	k.dev = BPF_CORE_READ(hdev, id);
-	if (!dev_wanted(targ_dev, k.dev) || BPF_CORE_READ(skb, len) < 2)
-		return 0;
-	/* At entry data points at the ACL/ISO header (hci_vhci pushes its
-	 * H4 byte later, inside the driver): handle = low 12 bits. */
-	data = BPF_CORE_READ(skb, data);
-	if (bpf_probe_read_kernel(&hdr, sizeof(hdr), data))
-		return 0;
-	k.handle = hdr & HCI_HANDLE_MASK;
-	ring_push(&k);
+	if (frame_ring_key(hdev, skb, true, &k))
+		ring_push(&k, 0);
 	return 0;
-}
-
-/* hci_conn_hash_lookup_handle() is an inline in hci_core.h: walk the list
- * ourselves (under rx_work, like the kernel's lookup right after us). */
-static __always_inline struct hci_conn___ack *conn_lookup(struct hci_dev___ack *hdev, __u16 handle)
-{
-	struct list_head___ack *head = __builtin_preserve_access_index(&hdev->conn_hash.list);
-	struct list_head___ack *node = BPF_CORE_READ(head, next);
-	__u32 off = bpf_core_field_offset(struct hci_conn___ack, list);
-	int i;
-
-	for (i = 0; i < ACK_MAX_CONNS && node && node != head; i++) {
-		struct hci_conn___ack *c = (void *)node - off;
-
-		if (BPF_CORE_READ(c, handle) == handle)
-			return c;
-		node = BPF_CORE_READ(node, next);
-	}
-	return NULL;
-}
-
-struct num_comp_ctx {
-	struct hci_dev___ack *hdev;
-	void *data;
-	__u16 dev;
-};
-
-/* bpf_loop callback for entry i of the event's handle list */
-static int num_comp_one(__u32 i, void *ctx)
-{
-	struct num_comp_ctx *c = ctx;
-	struct hci_conn___ack *conn;
-	struct ring_key k = { .dev = c->dev };
-	__u16 info[2];		/* __le16 handle, count; x86 is little-endian */
-
-	if (bpf_probe_read_kernel(info, sizeof(info), c->data + 1 + i * 4))
-		return 1;
-	/* the kernel looks the raw value up: a handle with flag bits set
-	 * matches no connection, there and here */
-	conn = conn_lookup(c->hdev, info[0]);
-	if (!conn) {
-		counter_add(&stats.unmatched, info[1]);
-		return 0;
-	}
-	k.handle = info[0] & HCI_HANDLE_MASK;
-	/* sent is decremented after us: it still counts these packets */
-	ring_complete(&k, conn, BPF_CORE_READ(conn, sent), info[1]);
-	return 0;
-}
-
-/* data points at struct hci_ev_num_comp_pkts { __u8 num; struct
- * { __le16 handle; __le16 count; } handles[num]; } (6.1: "num"; the
- * 5.x "num_hndl" handler took no data argument and is not hooked).
- * bpf_loop needs 5.17, as does this handler signature. */
-static __always_inline int on_num_comp(struct hci_dev___ack *hdev, void *data,
-				       struct sk_buff *skb)
-{
-	struct num_comp_ctx c = { .hdev = hdev, .data = data };
-	__u8 num;
-
-	c.dev = BPF_CORE_READ(hdev, id);
-	if (!dev_wanted(targ_dev, c.dev) || bpf_probe_read_kernel(&num, 1, data))
-		return 0;
-	/* the kernel drops an event shorter than its handle list: so do we */
-	if (BPF_CORE_READ(skb, len) < (unsigned int)num * 4)
-		return 0;
-	if (num > ACK_MAX_HANDLES) {
-		counter_add(&stats.skipped, num - ACK_MAX_HANDLES);
-		num = ACK_MAX_HANDLES;
-	}
-	bpf_loop(num, num_comp_one, &c, 0);
-	return 0;
-}
-
-/* ---- TXQ mode (6.15+) ---- */
-
-static __always_inline bool conn_key(struct hci_conn___ack *conn, struct ring_key *k)
-{
-	__u8 type = BPF_CORE_READ(conn, type);
-
-	/* the kernel tracks SCO only with HCI_SCO_FLOWCTL: leave SCO out */
-	if (type != ACL_LINK && type != LE_LINK && !link_is_iso(type))
-		return false;
-	k->dev = BPF_CORE_READ(conn, hdev, id);
-	k->handle = BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK;
-	return dev_wanted(targ_dev, k->dev);
 }
 
 static __always_inline int on_tx_queue(struct hci_conn___ack *conn)
 {
 	struct ring_key k = {};
 
-	if (conn_key(conn, &k))
-		ring_push(&k);
-	return 0;
-}
-
-static __always_inline int on_tx_dequeue(struct hci_conn___ack *conn)
-{
-	struct ring_key k = {};
-	__u32 inflight;
-
-	if (!conn_txq_inflight(conn, &inflight) || !conn_key(conn, &k))
-		return 0;
-	ring_complete(&k, conn, inflight, 1);
-	return 0;
-}
-
-/* ---- both modes ---- */
-
-/* Stamps left when the connection goes are not latencies: count them as
- * unacked (per connection too) and forget the ring, so a new connection
- * reusing the handle starts empty.  hci_conn_del runs in rx_work
- * (Disconnection Complete) or after the workqueue is drained (power off,
- * hci_conn_hash_flush). */
-static __always_inline int on_conn_del(struct hci_conn___ack *conn)
-{
-	struct ring_key k = {};
-	struct ack_ring *r;
-	struct hist_val *h;
-	__u32 left;
-
-	k.dev = BPF_CORE_READ(conn, hdev, id);
-	k.handle = BPF_CORE_READ(conn, handle);	/* unmasked: unset handles match nothing */
-	r = bpf_map_lookup_elem(&rings, &k);
-	if (!r)
-		return 0;
-	left = r->head - r->tail;
-	if (left) {
-		counter_add(&stats.unacked, left);
-		h = hist_get(&k, conn);
-		if (h)
-			counter_add(&h->unacked, left);
-	}
-	bpf_map_delete_elem(&rings, &k);
+	if (conn_ring_key(conn, &k))
+		ring_push(&k, 0);
 	return 0;
 }
 
@@ -343,12 +108,12 @@ int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___ack *hdev, struct sk_buff
 SEC("fentry/hci_num_comp_pkts_evt")
 int BPF_PROG(hci_num_comp_pkts_evt_fentry, struct hci_dev___ack *hdev, void *data,
 	     struct sk_buff *skb)
-{ return on_num_comp(hdev, data, skb); }
+{ return ackq_num_comp(hdev, data, skb); }
 
 SEC("kprobe/hci_num_comp_pkts_evt")
 int BPF_KPROBE(hci_num_comp_pkts_evt_kprobe, struct hci_dev___ack *hdev, void *data,
 	       struct sk_buff *skb)
-{ return on_num_comp(hdev, data, skb); }
+{ return ackq_num_comp(hdev, data, skb); }
 
 /* fentry + kprobe pair for the hooks whose only argument is the hci_conn */
 #define CONN_PROBES(fn, handler)						\
@@ -360,7 +125,7 @@ int BPF_KPROBE(fn##_kprobe, struct hci_conn___ack *conn)			\
 { return handler(conn); }
 
 CONN_PROBES(hci_conn_tx_queue, on_tx_queue)
-CONN_PROBES(hci_conn_tx_dequeue, on_tx_dequeue)
-CONN_PROBES(hci_conn_del, on_conn_del)
+CONN_PROBES(hci_conn_tx_dequeue, ackq_tx_dequeue)
+CONN_PROBES(hci_conn_del, ackq_conn_del)
 
 char LICENSE[] SEC("license") = "GPL";

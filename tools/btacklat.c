@@ -322,7 +322,7 @@ int main(int argc, char **argv)
 	};
 	err = trace__run(&lo);
 	if (trace__output_ok()) {
-		print_summary(&obj->bss->stats);
+		print_summary(&obj->bss->ack_stats);
 		trace__output_ok();
 	}
 

@@ -96,6 +96,10 @@ session ack-C tr_l2big btacklat -C
 timed ack-interval tr_l2big btacklat -T -d hci0 2 2
 help btacklat
 
+session pkt-default tr_l2big btpktlat -d hci0
+session pkt-M tr_l2big btpktlat -M 0 -d hci0
+help btpktlat
+
 session cred-default tr_l2big bthcicredits
 session cred-e tr_l2 bthcicredits -e -d hci0
 session cred-H tr_l2big bthcicredits -H -d hci0

@@ -243,7 +243,8 @@ int main(void)
 	expect_tool_usage("btsnoop-sock", "-c", "-a", "not with -c/--count");
 	expect_tool_usage("btsnoop-sock", "5", NULL, "unexpected argument: '5'");
 	/* the histogram tools: positional interval/count, devices, filters */
-	static const char *const hist_tools[] = { "btwmem", "bthcicredits", "btacklat", "bturblat" };
+	static const char *const hist_tools[] = { "btwmem", "bthcicredits", "btacklat", "bturblat",
+						    "btpktlat" };
 	for (size_t i = 0; i < sizeof(hist_tools) / sizeof(hist_tools[0]); i++) {
 		expect_tool_usage(hist_tools[i], "0", NULL, "invalid interval: '0'");
 		expect_tool_usage(hist_tools[i], "-1", NULL, "invalid option -- '1'");
@@ -256,6 +257,13 @@ int main(void)
 	expect_tool_usage("btacklat", "-d", "usb0", "invalid device: 'usb0'");
 	expect_tool_usage("bturblat", "-d", "hci-1", "invalid device: 'hci-1'");
 	expect_tool_usage("bturblat", "-t", "bogus", "unknown packet type: 'bogus'");
+	expect_tool_usage("btpktlat", "-d", "hci", "invalid device: 'hci'");
+	expect_tool_usage("btpktlat", "-p", "0", "invalid PID: '0'");
+	expect_tool_usage("btpktlat", "-M", "x", "invalid MS: 'x'");
+	expect_tool_usage("btpktlat", "-M", "-1", "invalid MS: '-1'");
+	expect_tool_usage("btpktlat", "-M 5", "1", "-M prints one line per send: no interval");
+	expect_tool_usage("btpktlat", "-M 5", "-C", "-C and -m shape the histograms: not with -M");
+	expect_tool_usage("btpktlat", "-m", "-M 5", "-C and -m shape the histograms: not with -M");
 	expect_tool_usage("btwmem", "-p", "abc", "invalid PID: 'abc'");
 	expect_tool_usage("btwmem", "--heatmap", "-S", "not with -P, -S or -w");
 	expect_openmetrics_refused();

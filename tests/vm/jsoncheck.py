@@ -90,7 +90,7 @@ def fields_of(text):
     names = []
     for item in re.split(r",| and ", text):
         item = item.strip()
-        if re.fullmatch(r"[a-z_]+", item):
+        if re.fullmatch(r"[a-z_][a-z0-9_]*", item):
             names.append(item)
     return names
 

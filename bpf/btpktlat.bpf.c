@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btpktlat: one L2CAP send followed from the application's sendmsg to the
+ * controller's acknowledgement, split into the layers that held it.
+ *
+ *   sock   l2cap_sock_sendmsg entry .. hci_send_acl entry: segmentation and
+ *          the wait for socket-buffer space (sock_alloc_send_pskb)
+ *   queue  hci_send_acl entry .. hci_send_frame entry: the connection's
+ *          data_q, waiting for controller credits and tx_work
+ *   ack    hci_send_frame entry .. the HCI_EV_NUM_COMP_PKTS completing it
+ *   total  l2cap_sock_sendmsg entry .. the last fragment's ack
+ *
+ * Fragments: L2CAP hands a PDU larger than the ACL MTU to hci_send_acl as
+ * one skb whose frag_list holds the continuation fragments; hci_queue_acl
+ * queues the head and each fragment as its own ACL frame, all at once
+ * (checked in the 6.1 and 7.1 sources).  So each fragment skb is noted at
+ * hci_send_acl entry, before any of them can reach the driver, and followed
+ * by pointer to hci_send_frame; from there the shared FIFO of
+ * bpf/ackq.bpf.h pairs it with its completion, carrying a tag (send id,
+ * fragment number).  queue and ack are histograms of every frame; sock and
+ * total of every send.  A send's own queue and ack (the -M line) are its
+ * last fragment's, so sock + queue + ack == total to the nanosecond.
+ *
+ * A sendmsg that calls hci_send_acl several times (LE credit-based mode,
+ * one call per PDU) ends its sock stage at the last call; its send is
+ * closed at the ack of the last fragment queued so far, so a PDU queued
+ * after an earlier PDU's ack, or later from another context (LE credits
+ * arriving), is not part of it.  Basic mode over BR/EDR (one PDU per
+ * sendmsg) has none of this.
+ *
+ * Pointer reuse: a frame's note is deleted when it reaches the driver, and
+ * a note found again at hci_send_acl (the frame was purged with its channel
+ * and the address reused) is counted as dropped.  The FIFO keys nothing by
+ * pointer.
+ */
+#include "btbpf.bpf.h"
+#include "btpktlat.h"
+
+const volatile int targ_dev = -1;	/* hdev->id, -1: every controller */
+const volatile __u32 targ_tgid = 0;	/* -p, 0: every process */
+const volatile bool targ_per_conn = false;	/* -C */
+const volatile bool targ_ms = false;	/* -m */
+const volatile bool targ_events = false;	/* -M */
+const volatile __u64 targ_min_ns = 0;	/* -M MS */
+
+struct ack_stats ack_stats = {};
+struct pkt_stats stats = {};
+__u64 next_send_id = 0;
+
+/* Zeroed template for new histograms: too big for the 512-byte stack. */
+const struct hist_val zero_hist = {};
+
+struct send {
+	__u64 t0;		/* sendmsg entry */
+	__u64 tq;		/* last hci_send_acl entry of the call */
+	__u32 pid;
+	__u32 bytes;
+	__u16 dev;
+	__u16 handle;
+	__u16 nfrags;		/* fragments noted so far */
+	__u16 last_seq;		/* the last one's number */
+	char comm[16];
+};
+
+struct frame {
+	__u64 tq;		/* hci_send_acl entry */
+	__u64 tag;		/* the ring tag it will carry (btpktlat.h) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ACK_MAX_RINGS);
+	__type(key, struct ring_key);
+	__type(value, struct ack_ring);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_HISTS);
+	__type(key, struct hist_key);
+	__type(value, struct hist_val);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_SENDS);
+	__type(key, __u64);		/* send id */
+	__type(value, struct send);
+} sends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_THREADS);
+	__type(key, __u64);		/* pid_tgid inside l2cap_sock_sendmsg */
+	__type(value, __u64);		/* its send id */
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_FRAMES);
+	__type(key, __u64);		/* fragment skb pointer */
+	__type(value, struct frame);
+} frames SEC(".maps");
+
+#include "events.bpf.h"
+#include "ackq.bpf.h"
+
+/* Only the fields read here (6.1 .. 7.1).  skb_shinfo(skb) is head + end:
+ * end is an offset (sk_buff_data_t) on 64-bit kernels, the only ones
+ * bt_types.bpf.h serves. */
+struct sk_buff___pkt {
+	struct sk_buff___pkt *next;
+	unsigned char *head;
+	unsigned int end;
+} __pai;
+
+struct skb_shared_info___pkt {
+	struct sk_buff___pkt *frag_list;
+} __pai;
+
+struct hci_chan___pkt {
+	struct hci_conn___ack *conn;
+} __pai;
+
+static __always_inline struct sk_buff___pkt *skb_frag_list(struct sk_buff___pkt *skb)
+{
+	struct skb_shared_info___pkt *shinfo;
+
+	shinfo = (void *)(BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, end));
+	return BPF_CORE_READ(shinfo, frag_list);
+}
+
+static __always_inline void hist_add(__u32 stage, __u16 dev, __u16 handle, __u64 ns)
+{
+	struct hist_key hk = { .stage = stage };
+	struct hist_val *h;
+
+	if (targ_per_conn) {
+		hk.dev = dev;
+		hk.handle = handle;
+	}
+	h = map_lookup_or_init(&hists, &hk, &zero_hist);
+	if (!h) {
+		counter_add(&stats.hists_full, 1);
+		return;
+	}
+	log2_hist_add(h->slots, PKT_SLOTS, targ_ms ? ns / 1000000 : ns / 1000);
+	counter_add(&h->sum_ns, ns);
+	/* not atomic: two controllers' workqueues racing here may keep the
+	 * smaller of two maxima (the man page says so) */
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/* ---- sock: sendmsg entry and return ---- */
+
+static __always_inline int on_sendmsg(size_t len)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), id;
+	struct send s = {};
+
+	if (!tgid_wanted(targ_tgid, tid))
+		return 0;
+	counter_add(&stats.sends, 1);
+	id = __sync_fetch_and_add(&next_send_id, 1) + 1;
+	s.t0 = bpf_ktime_get_ns();
+	s.pid = tid >> 32;
+	s.bytes = len;
+	bpf_get_current_comm(&s.comm, sizeof(s.comm));
+	if (bpf_map_update_elem(&sends, &id, &s, BPF_NOEXIST)) {
+		counter_add(&stats.sends_full, 1);
+		id = 0;		/* the thread is still noted: its return is no partial */
+	}
+	if (bpf_map_update_elem(&threads, &tid, &id, BPF_ANY) && id) {
+		bpf_map_delete_elem(&sends, &id);
+		counter_add(&stats.sends_full, 1);
+	}
+	return 0;
+}
+
+/* A send that queued nothing (an error, a wait interrupted) has no stages:
+ * counted, and forgotten.  One that queued fragments lives on until the
+ * last one's ack. */
+static __always_inline int on_sendmsg_ret(void)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	__u64 *id = bpf_map_lookup_elem(&threads, &tid);
+	struct send *s;
+
+	if (!id) {
+		if (tgid_wanted(targ_tgid, tid))
+			counter_add(&stats.partial, 1);
+		return 0;
+	}
+	s = bpf_map_lookup_elem(&sends, id);
+	if (s && !s->nfrags) {
+		counter_add(&stats.nodata, 1);
+		bpf_map_delete_elem(&sends, id);
+	}
+	bpf_map_delete_elem(&threads, &tid);
+	return 0;
+}
+
+/* ---- queue: hci_send_acl entry, then hci_send_frame ---- */
+
+struct frag_ctx {
+	struct sk_buff___pkt *skb;	/* the next fragment to note */
+	__u64 tq;
+	__u64 tag;			/* the first fragment's; + i for the others */
+	__u32 n;
+};
+
+/* bpf_loop callback: note fragment i of the PDU and step to the next
+ * (the head's frag_list, then each fragment's next). */
+static int note_frag(__u32 i, void *ctx)
+{
+	struct frag_ctx *c = ctx;
+	struct sk_buff___pkt *cur = c->skb;	/* a local: CO-RE reads relocate its fields only */
+	struct frame f = { .tq = c->tq, .tag = c->tag };
+	__u64 key = (__u64)cur;
+
+	if (!cur)
+		return 1;
+	if (c->tag && !(c->tag & TAG_IGNORE))
+		f.tag += i;
+	if (bpf_map_update_elem(&frames, &key, &f, BPF_NOEXIST)) {
+		if (bpf_map_lookup_elem(&frames, &key)) {
+			counter_add(&stats.frames_dropped, 1);
+			bpf_map_update_elem(&frames, &key, &f, BPF_EXIST);
+		} else {
+			counter_add(&stats.frames_full, 1);
+		}
+	}
+	c->n++;
+	c->skb = i == 0 ? skb_frag_list(cur) : BPF_CORE_READ(cur, next);
+	return 0;
+}
+
+static __always_inline int on_send_acl(struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
+{
+	struct hci_conn___ack *conn = BPF_CORE_READ(chan, conn);
+	__u64 tid = bpf_get_current_pid_tgid(), *id;
+	struct frag_ctx c = { .skb = skb };
+	struct send *s = NULL;
+	__u16 dev = BPF_CORE_READ(conn, hdev, id);
+
+	id = bpf_map_lookup_elem(&threads, &tid);
+	if (id)
+		s = bpf_map_lookup_elem(&sends, id);
+	if (!dev_wanted(targ_dev, dev)) {
+		/* -d: a send leaving on another controller is not one of ours */
+		if (s) {
+			bpf_map_delete_elem(&sends, id);
+			__sync_fetch_and_sub(&stats.sends, 1);
+		}
+		return 0;
+	}
+	c.tq = bpf_ktime_get_ns();
+	if (s) {
+		c.tag = (*id << TAG_SEQ_BITS) | (s->nfrags + 1);
+	} else if (targ_tgid) {
+		c.tag = TAG_IGNORE;	/* a kernel frame, or another process's */
+	}
+	bpf_loop(PKT_MAX_FRAGS, note_frag, &c, 0);
+	if (c.skb)
+		counter_add(&stats.frags_untracked, 1);
+	counter_add(&stats.frames, c.n);
+	if (s && c.n) {
+		s->tq = c.tq;
+		s->dev = dev;
+		s->handle = BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK;
+		s->nfrags += c.n;
+		s->last_seq = s->nfrags;
+	}
+	return 0;
+}
+
+/* Handed to the driver: the queue stage ends, the frame enters the FIFO
+ * with its tag (every ACL frame does, noted or not: the FIFO must see them
+ * all). */
+static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb, tag = 0;
+	struct ring_key k = {};
+	struct frame *f;
+
+	if (!frame_ring_key(hdev, skb, false, &k))
+		return 0;
+	f = bpf_map_lookup_elem(&frames, &key);
+	if (f) {
+		tag = f->tag;
+		if (!(tag & TAG_IGNORE))
+			hist_add(STAGE_QUEUE, k.dev, k.handle, bpf_ktime_get_ns() - f->tq);
+		bpf_map_delete_elem(&frames, &key);
+	} else {
+		counter_add(&stats.queue_partial, 1);
+		if (targ_tgid)
+			tag = TAG_IGNORE;
+	}
+	ring_push(&k, tag);
+	return 0;
+}
+
+/* ---- ack: the FIFO's hooks (ackq.bpf.h) ---- */
+
+static __always_inline void *ackq_pop_arg(struct ring_key *k, struct hci_conn___ack *conn)
+{
+	return conn;
+}
+
+static __always_inline void send_event(struct send *s, __u64 *stage_ns, __u64 now)
+{
+	struct send_event *e = event_reserve(sizeof(*e));
+	int i;
+
+	if (!e)
+		return;
+	e->ts = now;
+	e->pid = s->pid;
+	e->bytes = s->bytes;
+	e->dev = s->dev;
+	e->handle = s->handle;
+	e->frags = s->nfrags;
+	for (i = 0; i < STAGE_MAX; i++)
+		e->stage_ns[i] = stage_ns[i];
+	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
+	event_submit(e);
+}
+
+/* The send's last fragment was acked at now, handed to the driver at
+ * sent_ns: its stages, from four stamps, so they add up to the total. */
+static __always_inline void send_done(struct send *s, __u64 sent_ns, __u64 now)
+{
+	__u64 ns[STAGE_MAX];
+
+	ns[STAGE_SOCK] = s->tq - s->t0;
+	ns[STAGE_QUEUE] = sent_ns - s->tq;
+	ns[STAGE_ACK] = now - sent_ns;
+	ns[STAGE_TOTAL] = now - s->t0;
+	hist_add(STAGE_SOCK, s->dev, s->handle, ns[STAGE_SOCK]);
+	hist_add(STAGE_TOTAL, s->dev, s->handle, ns[STAGE_TOTAL]);
+	counter_add(&stats.timed, 1);
+	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
+		send_event(s, ns, now);
+}
+
+static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u64 now)
+{
+	struct hci_conn___ack *conn = arg;
+	__u64 id = tag >> TAG_SEQ_BITS;
+	struct send *s;
+
+	if (tag & TAG_IGNORE)
+		return;
+	hist_add(STAGE_ACK, BPF_CORE_READ(conn, hdev, id),
+		 BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK, now - sent_ns);
+	if (!tag)
+		return;
+	s = bpf_map_lookup_elem(&sends, &id);
+	if (!s) {
+		counter_add(&stats.sends_lost, 1);
+		return;
+	}
+	if ((tag & TAG_SEQ_MASK) != s->last_seq)
+		return;		/* not the send's last fragment */
+	send_done(s, sent_ns, now);
+	bpf_map_delete_elem(&sends, &id);
+}
+
+static __always_inline void ackq_unacked(struct ring_key *k, struct hci_conn___ack *conn,
+					 __u32 left)
+{
+}
+
+/* ---- the probes ---- */
+
+/* fexit sees the return value after the arguments: ctx[3] for
+ * l2cap_sock_sendmsg(sock, msg, len); only its passing matters here. */
+SEC("fentry/l2cap_sock_sendmsg")
+int BPF_PROG(l2cap_sock_sendmsg_fentry, struct socket *sock, struct msghdr *msg, size_t len)
+{ return on_sendmsg(len); }
+
+SEC("fexit/l2cap_sock_sendmsg")
+int l2cap_sock_sendmsg_fexit(unsigned long long *ctx)
+{ return on_sendmsg_ret(); }
+
+SEC("kprobe/l2cap_sock_sendmsg")
+int BPF_KPROBE(l2cap_sock_sendmsg_kprobe, struct socket *sock, struct msghdr *msg, size_t len)
+{ return on_sendmsg(len); }
+
+SEC("kretprobe/l2cap_sock_sendmsg")
+int BPF_KRETPROBE(l2cap_sock_sendmsg_kretprobe, int ret)
+{ return on_sendmsg_ret(); }
+
+SEC("fentry/hci_send_acl")
+int BPF_PROG(hci_send_acl_fentry, struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
+{ return on_send_acl(chan, skb); }
+
+SEC("kprobe/hci_send_acl")
+int BPF_KPROBE(hci_send_acl_kprobe, struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
+{ return on_send_acl(chan, skb); }
+
+SEC("fentry/hci_send_frame")
+int BPF_PROG(hci_send_frame_fentry, struct hci_dev___ack *hdev, struct sk_buff *skb)
+{ return on_send_frame(hdev, skb); }
+
+SEC("kprobe/hci_send_frame")
+int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___ack *hdev, struct sk_buff *skb)
+{ return on_send_frame(hdev, skb); }
+
+SEC("fentry/hci_num_comp_pkts_evt")
+int BPF_PROG(hci_num_comp_pkts_evt_fentry, struct hci_dev___ack *hdev, void *data,
+	     struct sk_buff *skb)
+{ return ackq_num_comp(hdev, data, skb); }
+
+SEC("kprobe/hci_num_comp_pkts_evt")
+int BPF_KPROBE(hci_num_comp_pkts_evt_kprobe, struct hci_dev___ack *hdev, void *data,
+	       struct sk_buff *skb)
+{ return ackq_num_comp(hdev, data, skb); }
+
+SEC("fentry/hci_conn_del")
+int BPF_PROG(hci_conn_del_fentry, struct hci_conn___ack *conn)
+{ return ackq_conn_del(conn); }
+
+SEC("kprobe/hci_conn_del")
+int BPF_KPROBE(hci_conn_del_kprobe, struct hci_conn___ack *conn)
+{ return ackq_conn_del(conn); }
+
+char LICENSE[] SEC("license") = "GPL";

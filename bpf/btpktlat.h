@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Types shared by btpktlat's BPF and user-space sides. */
+#ifndef BTPKTLAT_H
+#define BTPKTLAT_H
+
+#include "ackq.h"
+
+#define PKT_SLOTS	32	/* log2 slots: 2^32 usecs is over an hour */
+
+/* Map sizes.  Sends and frames in flight are bounded by the socket
+ * buffers and the controllers' queues; each full map is counted. */
+#define PKT_MAX_SENDS	16384	/* sends between sendmsg entry and their ack */
+#define PKT_MAX_THREADS	4096	/* threads inside l2cap_sock_sendmsg */
+#define PKT_MAX_FRAMES	16384	/* fragments between hci_send_acl and the driver */
+#define PKT_MAX_HISTS	1024	/* (stage, connection) histograms */
+
+/* Fragments followed per hci_send_acl call: an L2CAP PDU of up to 65535
+ * bytes over an ACL MTU of 1021 is 65; more is counted (frags_untracked). */
+#define PKT_MAX_FRAGS	128
+
+/* Ring tags (ackq.h): the send id in the high bits, the fragment's number
+ * within its send (1-based) in the low 16; 0 for a frame of no traced
+ * send; TAG_IGNORE for a frame that -p filters out (it still enters the
+ * FIFO, which must see every frame to stay exact). */
+#define TAG_SEQ_BITS	16
+#define TAG_SEQ_MASK	((1ULL << TAG_SEQ_BITS) - 1)
+#define TAG_IGNORE	(1ULL << 63)
+
+enum stage {
+	STAGE_SOCK,		/* l2cap_sock_sendmsg entry .. hci_send_acl entry */
+	STAGE_QUEUE,		/* hci_send_acl entry .. hci_send_frame entry */
+	STAGE_ACK,		/* hci_send_frame entry .. its NUM_COMP_PKTS */
+	STAGE_TOTAL,		/* l2cap_sock_sendmsg entry .. last fragment's ack */
+	STAGE_MAX,
+};
+
+/* Histogram key: the stage, and with -C the connection. */
+struct hist_key {
+	__u16 dev;
+	__u16 handle;
+	__u32 stage;
+};
+
+struct hist_val {
+	__u64 slots[PKT_SLOTS];
+	__u64 sum_ns;		/* for the average */
+	__u64 max_ns;
+};
+
+/* -M: one per send whose total reached the threshold. */
+struct send_event {
+	__u64 ts;		/* bpf_ktime at the ack */
+	__u32 pid;
+	__u32 bytes;		/* sendmsg's len */
+	__u16 dev;
+	__u16 handle;
+	__u32 frags;		/* ACL frames the send became */
+	__u64 stage_ns[STAGE_MAX];
+	char comm[16];
+};
+
+/* Counters (BPF globals), all since the start; the FIFO's own are
+ * struct ack_stats (ackq.h). */
+struct pkt_stats {
+	__u64 sends;		/* l2cap_sock_sendmsg entries traced */
+	__u64 timed;		/* sends whose last fragment was acked (sock, total) */
+	__u64 partial;		/* sendmsg returns whose entry came before tracing */
+	__u64 nodata;		/* sends that queued nothing (error, or nothing to send) */
+	__u64 sends_lost;	/* last fragment acked, send record gone (map full) */
+	__u64 sends_full;	/* sends not traced: sends or threads map full */
+	__u64 frames;		/* fragments noted at hci_send_acl */
+	__u64 queue_partial;	/* frames at hci_send_frame never seen queued */
+	__u64 frames_full;	/* fragments not noted: frames map full */
+	__u64 frames_dropped;	/* noted fragments that never reached the driver */
+	__u64 frags_untracked;	/* fragments past PKT_MAX_FRAGS in one call */
+	__u64 hists_full;	/* samples lost: hists map full */
+};
+
+#endif /* BTPKTLAT_H */

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btpktlat: one Bluetooth L2CAP send followed from the application's
+ * sendmsg to the controller's acknowledgement, and which layer held it:
+ * the socket, the HCI queue, or the controller.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "btpktlat.h"
+#include "btpktlat.skel.h"
+#include "cli.h"
+#include "hist.h"
+#include "json.h"
+#include "maps.h"
+#include "names.h"
+#include "probes.h"
+#include "tool.h"
+#include "trace.h"
+
+#define TRACED_MODULE "bluetooth"
+
+static struct env {
+	bool per_conn;
+	long pid;
+	long min_ms;		/* -M, -1: histograms */
+} env = { .min_ms = -1 };
+
+static const char *const stage_names[STAGE_MAX] = {
+	[STAGE_SOCK] = "sock", [STAGE_QUEUE] = "queue",
+	[STAGE_ACK] = "ack", [STAGE_TOTAL] = "total",
+};
+
+const char argp_program_doc[] =
+"Follow Bluetooth L2CAP sends from sendmsg to the controller's ack: the time\n"
+"each layer held them (sock, queue, ack) and in all (total).\n"
+"\n"
+"USAGE: btpktlat [-h] [-T] [-j] [-m] [-C] [-d hciN] [-p PID] [-M MS]\n"
+"                [interval [count]]\n"
+"\n"
+"EXAMPLES:\n"
+"    btpktlat              # one histogram per stage in usecs, on Ctrl-C\n"
+"    btpktlat 1 10         # print every second, 10 times\n"
+"    btpktlat -m -C        # millisecond histograms per connection\n"
+"    btpktlat -M 100       # one line per send that took 100 ms or more\n"
+"    btpktlat -M 0 -p 181  # every send of PID 181, one line each\n"
+"    btpktlat -j -d hci0   # JSON lines, controller hci0 only\n";
+
+enum { OPT_MIN = 'M' };
+
+static const struct argp_option opts[] = {
+	CLI_OPTION_MILLIS,
+	{ "per-conn", 'C', NULL, 0, "One set of histograms per connection (controller, handle)", 0 },
+	CLI_OPTION_DEVICE,
+	{ "pid", 'p', "PID", 0, "Trace this process's sends only", 0 },
+	{ "min", OPT_MIN, "MS", 0, "One line per send whose total took MS ms or more", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'C':
+		env.per_conn = true;
+		break;
+	case 'p':
+		env.pid = cli__parse_long(state, arg, "PID", 1, 4194304);
+		break;
+	case OPT_MIN:
+		env.min_ms = cli__parse_long(state, arg, "MS", 0, 3600000);
+		break;
+	case ARGP_KEY_END:
+		if (env.min_ms >= 0 && hist_env.ia.seen)
+			argp_error(state, "-M prints one line per send: no interval");
+		if (env.min_ms >= 0 && (env.per_conn || hist_env.millis))
+			argp_error(state, "-C and -m shape the histograms: not with -M");
+		return cli__parse_hist_arg(key, arg, state);
+	default:
+		return cli__parse_hist_arg(key, arg, state);
+	}
+	return 0;
+}
+
+/* ---- histograms ---- */
+
+struct row {
+	struct hist_key key;
+	struct hist_val val;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct hist_key *x = &((const struct row *)a)->key;
+	const struct hist_key *y = &((const struct row *)b)->key;
+
+	if (x->dev != y->dev)
+		return x->dev - y->dev;
+	if (x->handle != y->handle)
+		return x->handle - y->handle;
+	return (int)x->stage - (int)y->stage;
+}
+
+/* The upper bound of the log2 bucket holding the p-th percentile sample:
+ * percentiles come from the buckets, so they are powers of two minus one. */
+static unsigned long long percentile(const __u64 *slots, __u64 total, int p)
+{
+	__u64 rank = (total * p + 99) / 100, seen = 0;
+	int i;
+
+	for (i = 0; i < PKT_SLOTS; i++) {
+		seen += slots[i];
+		if (seen >= rank && seen)
+			return i == 0 ? 1 : (2ULL << i) - 1;
+	}
+	return 0;
+}
+
+struct stage_summary {
+	unsigned long long count, avg, p50, p99, max;
+};
+
+static void summarize(const struct hist_val *v, struct stage_summary *s)
+{
+	__u64 div = hist_env.millis ? 1000000 : 1000;
+
+	s->count = hist__total(v->slots, PKT_SLOTS);
+	s->avg = s->count ? v->sum_ns / s->count / div : 0;
+	s->p50 = percentile(v->slots, s->count, 50);
+	s->p99 = percentile(v->slots, s->count, 99);
+	s->max = v->max_ns / div;
+}
+
+static void print_row_text(const struct row *r, const char *unit)
+{
+	const char *stage = stage_names[r->key.stage % STAGE_MAX];
+	struct stage_summary s;
+	char dev[12];
+
+	summarize(&r->val, &s);
+	printf("\nstage = %s", stage);
+	if (env.per_conn)
+		printf(" dev = %s handle = %u", hci__name(r->key.dev, dev), r->key.handle);
+	printf("\n");
+	hist__print_log2(stdout, r->val.slots, PKT_SLOTS, unit);
+	printf("%s: count %llu, avg %llu, p50 %llu, p99 %llu, max %llu %s\n", stage, s.count,
+	       s.avg, s.p50, s.p99, s.max, unit);
+}
+
+static void print_row_json(const struct row *r, const char *unit)
+{
+	struct stage_summary s;
+	char dev[12];
+
+	summarize(&r->val, &s);
+	json__begin_row(stdout);
+	printf("\"stage\":\"%s\",", stage_names[r->key.stage % STAGE_MAX]);
+	if (env.per_conn)
+		printf("\"dev\":\"%s\",\"handle\":%u,", hci__name(r->key.dev, dev), r->key.handle);
+	printf("\"count\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu,\"hist\":",
+	       s.count, s.avg, s.p50, s.p99, s.max);
+	hist__json_log2(stdout, r->val.slots, PKT_SLOTS, unit);
+	printf("}\n");
+}
+
+static void print_row(const void *row, const char *unit)
+{
+	const struct row *r = row;
+
+	if (!hist__total(r->val.slots, PKT_SLOTS))
+		return;
+	if (common_env.json)
+		print_row_json(r, unit);
+	else
+		print_row_text(r, unit);
+}
+
+static bool print_hists(void *ctx, bool final)
+{
+	struct btpktlat_bpf *obj = ctx;
+	static struct row rows[PKT_MAX_HISTS];
+
+	hist__print_map(bpf_map__fd(obj->maps.hists), rows, PKT_MAX_HISTS, row_cmp, print_row);
+	return true;
+}
+
+/* ---- -M: one line per send ---- */
+
+static int slowest_stage(const struct send_event *e)
+{
+	int i, worst = STAGE_SOCK;
+
+	for (i = STAGE_SOCK; i < STAGE_TOTAL; i++)
+		if (e->stage_ns[i] > e->stage_ns[worst])
+			worst = i;
+	return worst;
+}
+
+static void print_header(void)
+{
+	if (common_env.timestamp)
+		printf("%-8s ", "TIME");
+	printf("%-7s %-16s %-5s %-5s %-6s %6s %9s %9s %9s %9s %s\n", "PID", "COMM", "PROTO",
+	       "DEV", "HANDLE", "BYTES", "SOCK_us", "QUEUE_us", "ACK_us", "TOTAL_us", "SLOWEST");
+}
+
+static void print_event_json(const struct send_event *e)
+{
+	char ts[16], dev[12];
+	int i;
+
+	printf("{");
+	if (common_env.timestamp)
+		printf("\"time\":\"%s\",", trace__time_of(e->ts, ts));
+	printf("\"pid\":%u,\"comm\":", e->pid);
+	json__string_n(stdout, e->comm, sizeof(e->comm));
+	printf(",\"proto\":\"L2CAP\",\"dev\":\"%s\",\"handle\":%u,\"bytes\":%u,\"frags\":%u",
+	       hci__name(e->dev, dev), e->handle, e->bytes, e->frags);
+	for (i = 0; i < STAGE_MAX; i++)
+		printf(",\"%s_us\":%llu", stage_names[i],
+		       (unsigned long long)(e->stage_ns[i] / 1000));
+	printf(",\"slowest\":\"%s\"}\n", stage_names[slowest_stage(e)]);
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct send_event *e = data;
+	char ts[16], dev[12], comm[17];
+	int i;
+
+	if (size < sizeof(*e))
+		return 0;
+	if (common_env.json) {
+		print_event_json(e);
+		return trace__output_ok() ? 0 : -1;
+	}
+	if (common_env.timestamp)
+		printf("%-8s ", trace__time_of(e->ts, ts));
+	snprintf(comm, sizeof(comm), "%.16s", e->comm);
+	printf("%-7u %-16s %-5s %-5s %-6u %6u", e->pid, comm, "L2CAP", hci__name(e->dev, dev),
+	       e->handle, e->bytes);
+	for (i = 0; i < STAGE_MAX; i++)
+		printf(" %9llu", (unsigned long long)(e->stage_ns[i] / 1000));
+	printf(" %s\n", stage_names[slowest_stage(e)]);
+	return trace__output_ok() ? 0 : -1;
+}
+
+/* ---- summary ---- */
+
+#define U(x) ((unsigned long long)(x))
+
+/* The counters that say whether the numbers can be trusted: printed at the
+ * end, whatever the mode. */
+static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, __u64 lost)
+{
+	if (common_env.json) {
+		printf("{\"summary\":{\"sends\":%llu,\"timed\":%llu,\"partial\":%llu,\"nodata\":%llu,"
+		       "\"sends_lost\":%llu,\"sends_full\":%llu,\"frames\":%llu,\"queue_partial\":%llu,"
+		       "\"frames_full\":%llu,\"frames_dropped\":%llu,\"frags_untracked\":%llu,"
+		       "\"hists_full\":%llu,\"sent\":%llu,\"acked\":%llu,\"unacked_at_disconnect\":%llu,"
+		       "\"overflow\":%llu,\"stale\":%llu,\"untracked\":%llu,\"unmatched\":%llu,"
+		       "\"skipped\":%llu,\"lost_events\":%llu}}\n",
+		       U(s->sends), U(s->timed), U(s->partial), U(s->nodata), U(s->sends_lost),
+		       U(s->sends_full), U(s->frames), U(s->queue_partial), U(s->frames_full),
+		       U(s->frames_dropped), U(s->frags_untracked), U(s->hists_full), U(a->sent),
+		       U(a->acked), U(a->unacked), U(a->overflow), U(a->stale), U(a->untracked),
+		       U(a->unmatched), U(a->skipped), U(lost));
+		return;
+	}
+	printf("\nsends %llu, timed %llu, partial %llu, nodata %llu, sends lost %llu, sends full %llu\n",
+	       U(s->sends), U(s->timed), U(s->partial), U(s->nodata), U(s->sends_lost),
+	       U(s->sends_full));
+	printf("frames %llu, queue partial %llu, frames full %llu, frames dropped %llu, "
+	       "frags untracked %llu, hists full %llu\n", U(s->frames), U(s->queue_partial),
+	       U(s->frames_full), U(s->frames_dropped), U(s->frags_untracked), U(s->hists_full));
+	printf("sent %llu, acked %llu, unacked at disconnect %llu\n", U(a->sent), U(a->acked),
+	       U(a->unacked));
+	printf("overflow %llu, stale %llu, untracked %llu, unmatched %llu, skipped %llu, "
+	       "lost events %llu\n", U(a->overflow), U(a->stale), U(a->untracked),
+	       U(a->unmatched), U(a->skipped), U(lost));
+	if (s->sends_lost || s->sends_full || s->frames_full || s->frags_untracked ||
+	    s->hists_full || a->overflow || a->stale || a->unmatched || a->skipped || lost)
+		warnx_tool("some packets could not be followed: see the counters (man btpktlat, FIELDS)");
+}
+
+/* ---- setup ---- */
+
+enum { P_SENDMSG, P_SEND_ACL, P_SEND_FRAME, P_NUM_COMP, P_DEL, P_MAX };
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = "[interval [count]]",
+		.doc = argp_program_doc,
+	};
+	struct ring_buffer *rb = NULL;
+	struct btpktlat_bpf *obj;
+	bool events;
+	int err;
+
+	err = tool__begin("btpktlat", &argp, argc, argv, TRACED_MODULE);
+	if (err)
+		return err;
+	events = env.min_ms >= 0;
+
+	obj = tool__open(btpktlat_bpf);
+	if (!obj)
+		return 1;
+	obj->rodata->targ_dev = hist_env.dev;
+	obj->rodata->targ_tgid = env.pid;
+	obj->rodata->targ_per_conn = env.per_conn;
+	obj->rodata->targ_ms = hist_env.millis;
+	obj->rodata->targ_events = events;
+	obj->rodata->targ_min_ns = events ? (__u64)env.min_ms * 1000000 : 0;
+	/* the ring carries only -M lines: one page when there are none */
+	if (!events)
+		bpf_map__set_max_entries(obj->maps.events, getpagesize());
+
+	/* FIFO mode on every kernel: hci_send_frame and hci_num_comp_pkts_evt
+	 * are still there in 6.15+ (man btpktlat, STAGES) */
+	struct probe probes[P_MAX] = {
+		[P_SENDMSG] = { .func = "l2cap_sock_sendmsg", .wanted = true },
+		[P_SEND_ACL] = { .func = "hci_send_acl", .wanted = true },
+		[P_SEND_FRAME] = { .func = "hci_send_frame", .wanted = true },
+		[P_NUM_COMP] = { .func = "hci_num_comp_pkts_evt", .wanted = true },
+		[P_DEL] = { .func = "hci_conn_del", .wanted = true },
+	};
+	err = probes__select(obj->obj, TRACED_MODULE, probes, P_MAX);
+	if (err)
+		goto cleanup;
+
+	err = tool__load_attach(obj->skeleton);
+	if (err)
+		goto cleanup;
+	if (events) {
+		rb = trace__ring_buffer(obj->maps.events, handle_event, NULL);
+		if (!rb) {
+			err = 1;
+			goto cleanup;
+		}
+	}
+
+	if (!common_env.json) {
+		printf("Tracing Bluetooth L2CAP send latency by stage (%s)... Hit Ctrl-C to end.\n",
+		       probes__mode_name(probes, P_MAX));
+		if (events)
+			print_header();
+	}
+
+	struct loop_opts lo = {
+		.rb = rb,
+		.interval_s = events ? 0 : hist_env.ia.interval,
+		.count = events ? 0 : hist_env.ia.count,
+		.lost = &obj->bss->lost_events,
+		.on_tick = events ? NULL : print_hists,
+		.ctx = obj,
+	};
+	err = trace__run(&lo);
+	if (trace__output_ok()) {
+		print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events);
+		trace__output_ok();
+	}
+
+cleanup:
+	ring_buffer__free(rb);
+	btpktlat_bpf__destroy(obj);
+	return err != 0;
+}

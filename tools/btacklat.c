@@ -172,7 +172,7 @@ static void write_stat(FILE *f, const char *name, const char *help, __u64 v)
 
 static void write_metrics(FILE *f, void *ctx)
 {
-	const struct ack_stats *s = &((struct btacklat_bpf *)ctx)->bss->stats;
+	const struct ack_stats *s = &((struct btacklat_bpf *)ctx)->bss->ack_stats;
 	const char *name = "btbpf_ack_latency_seconds";
 	int i;
 

@@ -312,4 +312,32 @@ static __always_inline int ackq_conn_del(struct hci_conn___ack *conn)
 	return 0;
 }
 
+/*
+ * The programs every FIFO user has, fentry and kprobe each (probes.c loads
+ * one of the two): hci_send_frame pushes through the tool's own
+ * send_frame(hdev, skb) (what it stamps differs), NUM_COMP_PKTS pops and
+ * hci_conn_del drops the connection's ring through the shared code.
+ */
+#define ACKQ_PROBES(send_frame)							\
+SEC("fentry/hci_send_frame")							\
+int BPF_PROG(hci_send_frame_fentry, struct hci_dev___ack *hdev, struct sk_buff *skb) \
+{ return send_frame(hdev, skb); }						\
+SEC("kprobe/hci_send_frame")							\
+int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___ack *hdev, struct sk_buff *skb) \
+{ return send_frame(hdev, skb); }						\
+SEC("fentry/hci_num_comp_pkts_evt")						\
+int BPF_PROG(hci_num_comp_pkts_evt_fentry, struct hci_dev___ack *hdev, void *data, \
+	     struct sk_buff *skb)						\
+{ return ackq_num_comp(hdev, data, skb); }					\
+SEC("kprobe/hci_num_comp_pkts_evt")						\
+int BPF_KPROBE(hci_num_comp_pkts_evt_kprobe, struct hci_dev___ack *hdev, void *data, \
+	       struct sk_buff *skb)						\
+{ return ackq_num_comp(hdev, data, skb); }					\
+SEC("fentry/hci_conn_del")							\
+int BPF_PROG(hci_conn_del_fentry, struct hci_conn___ack *conn)			\
+{ return ackq_conn_del(conn); }							\
+SEC("kprobe/hci_conn_del")							\
+int BPF_KPROBE(hci_conn_del_kprobe, struct hci_conn___ack *conn)		\
+{ return ackq_conn_del(conn); }
+
 #endif /* BTBPF_ACKQ_BPF_H */

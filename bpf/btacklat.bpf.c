@@ -97,23 +97,7 @@ static __always_inline int on_tx_queue(struct hci_conn___ack *conn)
 	return 0;
 }
 
-SEC("fentry/hci_send_frame")
-int BPF_PROG(hci_send_frame_fentry, struct hci_dev___ack *hdev, struct sk_buff *skb)
-{ return on_send_frame(hdev, skb); }
-
-SEC("kprobe/hci_send_frame")
-int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___ack *hdev, struct sk_buff *skb)
-{ return on_send_frame(hdev, skb); }
-
-SEC("fentry/hci_num_comp_pkts_evt")
-int BPF_PROG(hci_num_comp_pkts_evt_fentry, struct hci_dev___ack *hdev, void *data,
-	     struct sk_buff *skb)
-{ return ackq_num_comp(hdev, data, skb); }
-
-SEC("kprobe/hci_num_comp_pkts_evt")
-int BPF_KPROBE(hci_num_comp_pkts_evt_kprobe, struct hci_dev___ack *hdev, void *data,
-	       struct sk_buff *skb)
-{ return ackq_num_comp(hdev, data, skb); }
+ACKQ_PROBES(on_send_frame)
 
 /* fentry + kprobe pair for the hooks whose only argument is the hci_conn */
 #define CONN_PROBES(fn, handler)						\
@@ -126,6 +110,5 @@ int BPF_KPROBE(fn##_kprobe, struct hci_conn___ack *conn)			\
 
 CONN_PROBES(hci_conn_tx_queue, on_tx_queue)
 CONN_PROBES(hci_conn_tx_dequeue, ackq_tx_dequeue)
-CONN_PROBES(hci_conn_del, ackq_conn_del)
 
 char LICENSE[] SEC("license") = "GPL";

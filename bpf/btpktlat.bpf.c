@@ -400,30 +400,6 @@ SEC("kprobe/hci_send_acl")
 int BPF_KPROBE(hci_send_acl_kprobe, struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
 { return on_send_acl(chan, skb); }
 
-SEC("fentry/hci_send_frame")
-int BPF_PROG(hci_send_frame_fentry, struct hci_dev___ack *hdev, struct sk_buff *skb)
-{ return on_send_frame(hdev, skb); }
-
-SEC("kprobe/hci_send_frame")
-int BPF_KPROBE(hci_send_frame_kprobe, struct hci_dev___ack *hdev, struct sk_buff *skb)
-{ return on_send_frame(hdev, skb); }
-
-SEC("fentry/hci_num_comp_pkts_evt")
-int BPF_PROG(hci_num_comp_pkts_evt_fentry, struct hci_dev___ack *hdev, void *data,
-	     struct sk_buff *skb)
-{ return ackq_num_comp(hdev, data, skb); }
-
-SEC("kprobe/hci_num_comp_pkts_evt")
-int BPF_KPROBE(hci_num_comp_pkts_evt_kprobe, struct hci_dev___ack *hdev, void *data,
-	       struct sk_buff *skb)
-{ return ackq_num_comp(hdev, data, skb); }
-
-SEC("fentry/hci_conn_del")
-int BPF_PROG(hci_conn_del_fentry, struct hci_conn___ack *conn)
-{ return ackq_conn_del(conn); }
-
-SEC("kprobe/hci_conn_del")
-int BPF_KPROBE(hci_conn_del_kprobe, struct hci_conn___ack *conn)
-{ return ackq_conn_del(conn); }
+ACKQ_PROBES(on_send_frame)
 
 char LICENSE[] SEC("license") = "GPL";

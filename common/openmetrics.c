@@ -272,3 +272,16 @@ int om__accumulate(void **acc, int *nacc, int *cap, const void *rows, int n, siz
 	}
 	return 0;
 }
+
+void om__print_text(void *rows, int n, size_t row_sz, int (*cmp)(const void *, const void *),
+		    void (*print_row)(const void *row, const char *unit), struct om_cumul *c,
+		    bool final)
+{
+	if (hist_env.ia.interval) {
+		qsort(rows, n, row_sz, cmp);
+		hist__print_rows(rows, n, row_sz, print_row);
+	} else if (final) {
+		qsort(c->rows, c->n, row_sz, cmp);
+		hist__print_rows(c->rows, c->n, row_sz, print_row);
+	}
+}

@@ -109,6 +109,13 @@ struct om_cumul {
 	int n, cap;
 };
 
+/* The text beside the file: the interval's rows (sorted), or without an
+ * interval (the ticks are then the file's only) c's cumulative rows at the
+ * end: the same text as without --openmetrics. */
+void om__print_text(void *rows, int n, size_t row_sz, int (*cmp)(const void *, const void *),
+		    void (*print_row)(const void *row, const char *unit), struct om_cumul *c,
+		    bool final);
+
 /*
  * hist__print_map with --openmetrics: the interval's rows (drained from the
  * map fd into rows, max of them) go into the cumulative copy c and the
@@ -116,6 +123,12 @@ struct om_cumul {
  * rows, or without an interval (the ticks are then the file's only) the
  * cumulative rows at the end: the same text as without --openmetrics.
  */
-#define om__print_map(fd, rows, max, cmp, print_row, c, write_fn, ctx, final) do {		int n_ = map__drain_rows(fd, rows, max);						size_t sz_ = sizeof((rows)[0]);																			om__accumulate_rows(&(c)->rows, &(c)->n, &(c)->cap, rows, n_);				om__write(write_fn, ctx);								if (hist_env.ia.interval) {									qsort(rows, n_, sz_, cmp);								hist__print_rows(rows, n_, sz_, print_row);					} else if (final) {										qsort((c)->rows, (c)->n, sz_, cmp);							hist__print_rows((c)->rows, (c)->n, sz_, print_row);				}										} while (0)
+#define om__print_map(fd, rows, max, cmp, print_row, c, write_fn, ctx, final) do {	\
+	int n_ = map__drain_rows(fd, rows, max);					\
+										\
+	om__accumulate_rows(&(c)->rows, &(c)->n, &(c)->cap, rows, n_);		\
+	om__write(write_fn, ctx);						\
+	om__print_text(rows, n_, sizeof((rows)[0]), cmp, print_row, c, final);	\
+} while (0)
 
 #endif

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "maps.h"
 #include "names.h"
+#include "openmetrics.h"
 #include "probes.h"
 #include "tool.h"
 #include "trace.h"
@@ -40,7 +41,7 @@ const char argp_program_doc[] =
 "each layer held them (sock, queue, ack) and in all (total).\n"
 "\n"
 "USAGE: btpktlat [-h] [-T] [-j] [-m] [-C] [-d hciN] [-p PID] [-M MS]\n"
-"                [interval [count]]\n"
+"                [--openmetrics PATH [-q]] [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
 "    btpktlat              # one histogram per stage in usecs, on Ctrl-C\n"
@@ -48,7 +49,8 @@ const char argp_program_doc[] =
 "    btpktlat -m -C        # millisecond histograms per connection\n"
 "    btpktlat -M 100       # one line per send that took 100 ms or more\n"
 "    btpktlat -M 0 -p 181  # every send of PID 181, one line each\n"
-"    btpktlat -j -d hci0   # JSON lines, controller hci0 only\n";
+"    btpktlat -j -d hci0   # JSON lines, controller hci0 only\n"
+"    btpktlat -q --openmetrics /var/lib/prometheus/node-exporter/btpktlat.prom\n";
 
 enum { OPT_MIN = 'M' };
 
@@ -58,6 +60,8 @@ static const struct argp_option opts[] = {
 	CLI_OPTION_DEVICE,
 	{ "pid", 'p', "PID", 0, "Trace this process's sends only", 0 },
 	{ "min", OPT_MIN, "MS", 0, "One line per send whose total took MS ms or more", 0 },
+	CLI_OPTION_OPENMETRICS,
+	CLI_OPTION_QUIET,
 	{},
 };
 
@@ -78,6 +82,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-M prints one line per send: no interval");
 		if (env.min_ms >= 0 && (env.per_conn || hist_env.millis))
 			argp_error(state, "-C and -m shape the histograms: not with -M");
+		if (env.min_ms >= 0 && om_env.path)
+			argp_error(state, "--openmetrics exports the histograms: not with -M");
 		return cli__parse_hist_arg(key, arg, state);
 	default:
 		return cli__parse_hist_arg(key, arg, state);
@@ -178,12 +184,97 @@ static void print_row(const void *row, const char *unit)
 		print_row_text(r, unit);
 }
 
+/* ---- --openmetrics ---- */
+
+/* The histograms since the start (the map is drained every interval). */
+static struct om_cumul cumul;
+
+/* The one value of a row that is not a counter. */
+static void merge_max(void *acc_row, const void *row)
+{
+	struct hist_val *a = &((struct row *)acc_row)->val;
+	const struct hist_val *v = &((const struct row *)row)->val;
+
+	if (v->max_ns > a->max_ns)
+		a->max_ns = v->max_ns;
+}
+
+/* dev (with -C or -d), handle (with -C), stage: in this order, the
+ * alphabetical one exporters print labels in */
+static void row_labels(struct om_labels *l, const struct hist_key *k)
+{
+	char buf[12];
+
+	if (env.per_conn || hist_env.dev >= 0)
+		om__label(l, "dev", hci__name(env.per_conn ? k->dev : hist_env.dev, buf));
+	if (env.per_conn) {
+		snprintf(buf, sizeof(buf), "%u", k->handle);
+		om__label(l, "handle", buf);
+	}
+	om__label(l, "stage", stage_names[k->stage % STAGE_MAX]);
+}
+
+/* A counter: all connections of the run (of hciN with -d). */
+static void write_counter(FILE *f, const char *name, const char *help, __u64 v)
+{
+	struct om_labels l = { "" };
+	char dev[12];
+
+	if (hist_env.dev >= 0)
+		om__label(&l, "dev", hci__name(hist_env.dev, dev));
+	om__family(f, name, "counter", help);
+	om__sample(f, name, &l, v);
+}
+
+static void write_metrics(FILE *f, void *ctx)
+{
+	const struct btpktlat_bpf *obj = ctx;
+	const struct pkt_stats *s = &obj->bss->stats;
+	const struct ack_stats *a = &obj->bss->ack_stats;
+	const char *name = "btbpf_pkt_stage_seconds";
+	double unit = hist_env.millis ? 1e-3 : 1e-6;
+	int i;
+
+	om__family(f, name, "histogram",
+		   "L2CAP send time per stage: sock, queue, ack (per ACL frame), total (per send)");
+	for (i = 0; i < cumul.n; i++) {
+		const struct row *r = (const struct row *)cumul.rows + i;
+		struct om_labels l = { "" };
+
+		row_labels(&l, &r->key);
+		om__histogram_log2_sum(f, name, &l, r->val.slots, PKT_SLOTS, unit,
+				       r->val.sum_ns * 1e-9 / unit);
+	}
+	write_counter(f, "btbpf_pkt_sends_total", "l2cap_sock_sendmsg calls traced", s->sends);
+	write_counter(f, "btbpf_pkt_timed_total", "Sends timed to their last fragment's ack", s->timed);
+	write_counter(f, "btbpf_pkt_partial_total", "Sends that began before tracing", s->partial);
+	write_counter(f, "btbpf_pkt_frames_total", "ACL fragments noted at hci_send_acl", s->frames);
+	write_counter(f, "btbpf_pkt_untraced_total",
+		      "Sends, fragments or samples not followed: a table was full",
+		      s->sends_full + s->frames_full + s->frags_untracked + s->hists_full + s->sends_lost);
+	write_counter(f, "btbpf_pkt_fifo_sent_total", "Frames pushed into the ack FIFO", a->sent);
+	write_counter(f, "btbpf_pkt_fifo_acked_total", "Frames paired with their NUM_COMP_PKTS", a->acked);
+	write_counter(f, "btbpf_pkt_fifo_unmatched_total",
+		      "Completions paired with no frame (unmatched, stale, overflow)",
+		      a->unmatched + a->stale + a->overflow);
+}
+
 static bool print_hists(void *ctx, bool final)
 {
 	struct btpktlat_bpf *obj = ctx;
 	static struct row rows[PKT_MAX_HISTS];
+	int n;
 
-	hist__print_map(bpf_map__fd(obj->maps.hists), rows, PKT_MAX_HISTS, row_cmp, print_row);
+	if (!om_env.path) {
+		hist__print_map(bpf_map__fd(obj->maps.hists), rows, PKT_MAX_HISTS, row_cmp, print_row);
+		return true;
+	}
+	n = map__drain_rows(bpf_map__fd(obj->maps.hists), rows, PKT_MAX_HISTS);
+	om__accumulate(&cumul.rows, &cumul.n, &cumul.cap, rows, n, sizeof(rows[0]),
+		       offsetof(struct row, key), sizeof(rows[0].key), offsetof(struct row, val),
+		       offsetof(struct hist_val, max_ns), merge_max);
+	om__write(write_metrics, obj);
+	om__print_text(rows, n, sizeof(rows[0]), row_cmp, print_row, &cumul, final);
 	return true;
 }
 
@@ -349,10 +440,12 @@ int main(int argc, char **argv)
 		if (events)
 			print_header();
 	}
+	if (om_env.path)
+		om__write(write_metrics, obj);	/* the file exists once we are attached */
 
 	struct loop_opts lo = {
 		.rb = rb,
-		.interval_s = events ? 0 : hist_env.ia.interval,
+		.interval_s = events ? 0 : om__interval(hist_env.ia.interval),
 		.count = events ? 0 : hist_env.ia.count,
 		.lost = &obj->bss->lost_events,
 		.on_tick = events ? NULL : print_hists,

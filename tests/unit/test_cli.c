@@ -153,7 +153,7 @@ static void expect_openmetrics_refused(void)
 {
 	static const char *const tools[][2] = {
 		{ "btacklat", "--openmetrics" }, { "btsnoop-sock", "-c --openmetrics" },
-		{ "bturblat", "--openmetrics" },
+		{ "bturblat", "--openmetrics" }, { "btpktlat", "--openmetrics" },
 	};
 	char ro[] = "/tmp/btbpf-om-XXXXXX", path[64];
 	const char *as = geteuid() ? "" : "setpriv --bounding-set=-dac_override";
@@ -186,6 +186,8 @@ static void expect_openmetrics_refused(void)
 			    "--cgroup: '/etc': not a cgroup v2 directory");
 	}
 	expect_tool_usage("btsnoop-sock", "--openmetrics", "/tmp/x.prom", "--openmetrics needs -c/--count");
+	expect_tool_usage("btpktlat", "-M 0 --openmetrics", "/tmp/x.prom",
+			  "--openmetrics exports the histograms: not with -M");
 }
 
 int main(void)

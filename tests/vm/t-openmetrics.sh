@@ -1,4 +1,4 @@
-# --openmetrics of btsnoop-sock, btacklat, btwmem and bthcicredits under
+# --openmetrics of btsnoop-sock, btacklat, btwmem, bthcicredits and btpktlat under
 # real L2CAP traffic (bturblat: t-openmetrics-usb.sh): the files read back through
 # Debian's node_exporter (textfile collector) over HTTP, accepted by
 # promtool, cumulative over two rounds of traffic; then a Prometheus server
@@ -16,6 +16,8 @@ WMEM_SENDS='btbpf_wmem_sends_total{proto="l2cap"}'
 WMEM_COUNT='btbpf_wmem_bytes_count{proto="l2cap"}'
 CRED_SENT='btbpf_hci_credits_sent_total{dev="hci0",type="acl"}'
 CRED_ACKED='btbpf_hci_credits_acked_total{dev="hci0",type="acl"}'
+PKT_SOCK='btbpf_pkt_stage_seconds_count{dev="hci0",stage="sock"}'
+PKT_ACK='btbpf_pkt_stage_seconds_count{dev="hci0",stage="ack"}'
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -135,6 +137,8 @@ t_two_rounds() {
 	WMEM_PID=$TOOL_PID
 	start_tool cred "$BUILD/bthcicredits" -d hci0 --openmetrics "$OMDIR/bthcicredits.prom" || return 1
 	CRED_PID=$TOOL_PID
+	start_bg pkt "$BUILD/btpktlat" -d hci0 --openmetrics "$OMDIR/btpktlat.prom" || return 1
+	PKT_PID=$TOOL_PID
 	check_eq "files exist at zero once attached" "0" "$(wait_metric "$SOCK_CALLS" 0 10)"
 	[ -n "${WITH_PROM:-}" ] && start_prometheus && PROM_OK=1
 	_acl0=$(tx_acl hci0)
@@ -158,6 +162,15 @@ t_two_rounds() {
 	check_eq "$CRED_SENT == TX acl delta (bthcicredits: the file every 15 s)" $ACL \
 		"$(wait_metric "$CRED_SENT" $ACL 40)"
 	check_eq "$CRED_ACKED == TX acl delta" $ACL "$(wait_metric "$CRED_ACKED" $ACL 20)"
+	# btpktlat: sock counts sends (one fragment each here), ack every ACL
+	# frame of hci0, L2CAP signalling included
+	check_eq "$PKT_SOCK == 2N (btpktlat, 15 s default interval)" $((2 * N)) \
+		"$(wait_metric "$PKT_SOCK" $((2 * N)) 40)"
+	check_eq "$PKT_ACK == TX acl delta" $ACL "$(wait_metric "$PKT_ACK" $ACL 20)"
+	check_eq "btbpf_pkt_sends_total{dev=\"hci0\"} == 2N" $((2 * N)) \
+		"$(mval 'btbpf_pkt_sends_total{dev="hci0"}')"
+	check_eq "btbpf_pkt_fifo_unmatched_total{dev=\"hci0\"}" 0 \
+		"$(mval 'btbpf_pkt_fifo_unmatched_total{dev="hci0"}')"
 	check_eq "node_textfile_scrape_error" 0 "$(mval node_textfile_scrape_error)"
 	[ -n "${PROM_OK:-}" ] && t_prometheus
 	stop_pid $SOCK_PID INT
@@ -170,6 +183,10 @@ t_two_rounds() {
 		"$? $(wc -c < "$T/wmem.out") $(wc -c < "$T/wmem.err")"
 	stop_pid $CRED_PID INT
 	check_eq "bthcicredits: exit 0 after SIGINT, nothing on stderr" "0 0" "$? $(wc -c < "$T/cred.err")"
+	stop_pid $PKT_PID INT
+	check_eq "btpktlat: exit 0 after SIGINT" 0 $?
+	check_grep "btpktlat: the text at exit is the whole run's (sock: count 2N)" \
+		"^sock: count $((2 * N)), " "$T/pkt.out"
 	# its table stays every second (the default), each row one interval's
 	check_eq "bthcicredits: the 1 s tables' SENT add up to the TX acl delta" $ACL \
 		"$(awk '$1 == "hci0" && $2 == "acl" { s += $8 } END { print s + 0 }' "$T/cred.out")"
@@ -242,8 +259,8 @@ t_files() {
 			_bad="$_bad $(basename "$_f"): $(head -c 200 "$T/promtool.out")"
 	done
 	check_eq "promtool check metrics accepts all $(ls "$T/versions" | wc -l) versions seen and the final files" "" "$_bad"
-	check_eq "only the four .prom files in the directory" \
-		"btacklat.prom bthcicredits.prom btsnoop.prom btwmem.prom" \
+	check_eq "only the five .prom files in the directory" \
+		"btacklat.prom bthcicredits.prom btpktlat.prom btsnoop.prom btwmem.prom" \
 		"$(ls "$OMDIR" | tr '\n' ' ' | sed 's/ $//')"
 	check_grep "btsnoop.prom at exit: $SOCK_CALLS $((2 * N))" \
 		"^btbpf_sock_sendmsg_calls_total\\{proto=\"l2cap\"\\} $((2 * N))\$" "$OMDIR/btsnoop.prom"
@@ -253,6 +270,9 @@ t_files() {
 	_b=$(om_sum_check "$OMDIR/btacklat.prom" btbpf_ack_latency_seconds 'dev="hci0"') &&
 		ok "btacklat.prom: _sum (bucket midpoints) within its buckets: $_b" ||
 		not_ok "btacklat.prom: _sum outside its buckets: $_b"
+	_b=$(om_sum_check "$OMDIR/btpktlat.prom" btbpf_pkt_stage_seconds 'dev="hci0",stage="total"') &&
+		ok "btpktlat.prom: total's _sum (the BPF side's real sum) within its buckets: $_b" ||
+		not_ok "btpktlat.prom: total's _sum outside its buckets: $_b"
 	check_grep "btacklat.prom at exit: _count $ACL" \
 		"^btbpf_ack_latency_seconds_count\\{dev=\"hci0\"\\} $ACL\$" "$OMDIR/btacklat.prom"
 }

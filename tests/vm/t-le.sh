@@ -1,6 +1,6 @@
 # LE: an L2CAP credit-based channel (l2test -V le_public) over an LE link
 # between the two emulated controllers, hci1 advertising.  btsnoop-sock,
-# btwmem, btacklat and bthcicredits traced it together, and each must count
+# btwmem, btacklat, bthcicredits and btpktlat traced it together, and each must count
 # exactly the N sends of B bytes and the LE frames hci0 sent (hciconfig's
 # TX acl counter counts LE ACL frames too).  Both attach modes.  Sourced by
 # guest-test.sh (helpers in lib.sh).
@@ -8,6 +8,7 @@ SNOOP=$BUILD/btsnoop-sock
 WMEM=$BUILD/btwmem
 ACK=$BUILD/btacklat
 CRED=$BUILD/bthcicredits
+PKT=$BUILD/btpktlat
 N=6; B=150
 LE_PSM=128	# first dynamic LE PSM
 
@@ -41,12 +42,14 @@ for mode in fentry kprobe; do
 	_pc=$TOOL_PID
 	start_tool wmem "$WMEM" -j || continue
 	_pw=$TOOL_PID
+	start_bg pkt "$PKT" -d hci0 || continue
+	_pk=$TOOL_PID
 	_before=$(tx_acl hci0)
 	le_pair $N $B || not_ok "$mode: l2test over LE failed: $(cat "$T/l2cli.log")"
 	_n=$(( $(tx_acl hci0) - _before ))
 	check_grep "$mode: l2test connected over LE" "Connected to $ADDR1 \\(le_public" "$T/l2cli.log"
 	_h=$(sed -n 's/.*handle \([0-9]*\),.*/\1/p' "$T/l2cli.log" | head -1)
-	for _p in $_ps $_pa $_pc $_pw; do
+	for _p in $_ps $_pa $_pc $_pw $_pk; do
 		stop_pid $_p INT
 		check_eq "$mode: exit status ($_p)" 0 $?
 	done
@@ -78,6 +81,11 @@ for mode in fentry kprobe; do
 		"$(awk '$1 == "hci0" && $2 == "le" { s += $8; a += $9 } END { print s + 0, a + 0 }' "$T/cred.out")"
 	check_eq "$mode bthcicredits: acl SENT none" 0 \
 		"$(awk '$1 == "hci0" && $2 == "acl" { s += $8 } END { print s + 0 }' "$T/cred.out")"
+	# btpktlat: the sends (sock) and every LE frame hci0 sent (ack)
+	echo "# $mode btpktlat: $(grep -E '^(sock|queue|ack|total): count' "$T/pkt.out" | tr '\n' ' ')"
+	check_grep "$mode btpktlat: sock: count $N (the sends)" "^sock: count $N, " "$T/pkt.out"
+	check_grep "$mode btpktlat: ack: count == LE frames ($_n)" "^ack: count $_n, " "$T/pkt.out"
+	check_grep "$mode btpktlat: total: count $N (every send timed to its ack)" "^total: count $N, " "$T/pkt.out"
 	check_detached "$mode"
 done
 unset BTBPF_ATTACH

@@ -26,11 +26,10 @@
  * consuming a younger packet's stamp; stamps the kernel does not count
  * (raw HCI-socket ACL) are dropped as stale.  Nothing is silently paired.
  *
- * A shared header holds functions, not maps: the including object declares,
- * before the #include,
+ * The FIFO's state lives here (the rings and their counters, as
+ * events.bpf.h holds the event ring): only the tools that pair completions
+ * include it.  The including object declares, before the #include,
  *	const volatile int targ_dev;		-d hciN, -1 for all
- *	struct ack_stats ack_stats;		the counters (ackq.h)
- *	a hash map `rings`			struct ring_key -> struct ack_ring
  * and defines, after it, the three hooks declared below.
  */
 #ifndef BTBPF_ACKQ_BPF_H
@@ -41,6 +40,15 @@
 
 /* Zeroed template for new rings: too big for the 512-byte stack. */
 const struct ack_ring zero_ring = {};
+
+struct ack_stats ack_stats = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ACK_MAX_RINGS);
+	__type(key, struct ring_key);
+	__type(value, struct ack_ring);
+} rings SEC(".maps");
 
 /*
  * Local CO-RE flavours: only the fields read here.  Checked against the

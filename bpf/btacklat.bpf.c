@@ -16,17 +16,8 @@ const volatile int targ_dev = -1;	/* hdev->id, -1: every controller */
 const volatile bool targ_per_conn = false;	/* -C */
 const volatile bool targ_ms = false;	/* -m */
 
-struct ack_stats ack_stats = {};
-
 /* Zeroed template for new histograms: too big for the 512-byte stack. */
 const struct hist_val zero_hist = {};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ACK_MAX_RINGS);
-	__type(key, struct ring_key);
-	__type(value, struct ack_ring);
-} rings SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -43,7 +43,6 @@ const volatile bool targ_ms = false;	/* -m */
 const volatile bool targ_events = false;	/* -M */
 const volatile __u64 targ_min_ns = 0;	/* -M MS */
 
-struct ack_stats ack_stats = {};
 struct pkt_stats stats = {};
 __u64 next_send_id = 0;
 
@@ -66,13 +65,6 @@ struct frame {
 	__u64 tq;		/* hci_send_acl entry */
 	__u64 tag;		/* the ring tag it will carry (btpktlat.h) */
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ACK_MAX_RINGS);
-	__type(key, struct ring_key);
-	__type(value, struct ack_ring);
-} rings SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "names.h"
 #include "openmetrics.h"
 #include "trace.h"
 
@@ -284,4 +285,15 @@ void om__print_text(void *rows, int n, size_t row_sz, int (*cmp)(const void *, c
 		qsort(c->rows, c->n, row_sz, cmp);
 		hist__print_rows(c->rows, c->n, row_sz, print_row);
 	}
+}
+
+void om__run_counter(FILE *f, const char *name, const char *help, __u64 value)
+{
+	struct om_labels l = { "" };
+	char dev[12];
+
+	if (hist_env.dev >= 0)
+		om__label(&l, "dev", hci__name(hist_env.dev, dev));
+	om__family(f, name, "counter", help);
+	om__sample(f, name, &l, value);
 }

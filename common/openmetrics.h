@@ -64,6 +64,10 @@ void om__label(struct om_labels *l, const char *name, const char *value);
 /* name{labels} value */
 void om__sample(FILE *f, const char *name, const struct om_labels *l, __u64 value);
 
+/* A counter family of one sample for the whole run: label dev when -d
+ * chose a controller (hist_env.dev), none otherwise. */
+void om__run_counter(FILE *f, const char *name, const char *help, __u64 value);
+
 /*
  * A log2 histogram (common/hist.h: slot i holds [2^i, 2^(i+1)) units, slot
  * 0 holds 0 and 1) as name_bucket{le=...} (cumulative; upper bounds

@@ -159,17 +159,6 @@ static void conn_labels(struct om_labels *l, const struct hist_key *k)
 	om__label(l, "type", link_name(k->type));
 }
 
-static void write_stat(FILE *f, const char *name, const char *help, __u64 v)
-{
-	struct om_labels l = { "" };
-	char dev[12];
-
-	if (hist_env.dev >= 0)	/* the counters are for all connections */
-		om__label(&l, "dev", hci__name(hist_env.dev, dev));
-	om__family(f, name, "counter", help);
-	om__sample(f, name, &l, v);
-}
-
 static void write_metrics(FILE *f, void *ctx)
 {
 	const struct ack_stats *s = &((struct btacklat_bpf *)ctx)->bss->ack_stats;
@@ -184,14 +173,14 @@ static void write_metrics(FILE *f, void *ctx)
 		conn_labels(&l, &r->key);
 		om__histogram_log2(f, name, &l, r->val.slots, ACK_SLOTS, hist_env.millis ? 1e-3 : 1e-6);
 	}
-	write_stat(f, "btbpf_ack_sent_packets_total", "Packets stamped at the hand-over to the driver", s->sent);
-	write_stat(f, "btbpf_ack_acked_packets_total", "Completions paired with a stamp (the histogram)", s->acked);
-	write_stat(f, "btbpf_ack_unacked_at_disconnect_total", "Stamps left when the connection was deleted", s->unacked);
-	write_stat(f, "btbpf_ack_overflow_total", "Stamps dropped: the per-connection FIFO was full", s->overflow);
-	write_stat(f, "btbpf_ack_stale_total", "Stamps dropped: more than the kernel had in flight", s->stale);
-	write_stat(f, "btbpf_ack_untracked_total", "Completions of packets sent before tracing began", s->untracked);
-	write_stat(f, "btbpf_ack_unmatched_total", "Completions for no packet in flight or an unknown handle", s->unmatched);
-	write_stat(f, "btbpf_ack_skipped_total", "Handles past the per-event limit in one NUM_COMP_PKTS", s->skipped);
+	om__run_counter(f, "btbpf_ack_sent_packets_total", "Packets stamped at the hand-over to the driver", s->sent);
+	om__run_counter(f, "btbpf_ack_acked_packets_total", "Completions paired with a stamp (the histogram)", s->acked);
+	om__run_counter(f, "btbpf_ack_unacked_at_disconnect_total", "Stamps left when the connection was deleted", s->unacked);
+	om__run_counter(f, "btbpf_ack_overflow_total", "Stamps dropped: the per-connection FIFO was full", s->overflow);
+	om__run_counter(f, "btbpf_ack_stale_total", "Stamps dropped: more than the kernel had in flight", s->stale);
+	om__run_counter(f, "btbpf_ack_untracked_total", "Completions of packets sent before tracing began", s->untracked);
+	om__run_counter(f, "btbpf_ack_unmatched_total", "Completions for no packet in flight or an unknown handle", s->unmatched);
+	om__run_counter(f, "btbpf_ack_skipped_total", "Handles past the per-event limit in one NUM_COMP_PKTS", s->skipped);
 }
 
 /* The file exists once we are attached, with the histogram at zero when

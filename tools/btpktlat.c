@@ -214,18 +214,6 @@ static void row_labels(struct om_labels *l, const struct hist_key *k)
 	om__label(l, "stage", stage_names[k->stage % STAGE_MAX]);
 }
 
-/* A counter: all connections of the run (of hciN with -d). */
-static void write_counter(FILE *f, const char *name, const char *help, __u64 v)
-{
-	struct om_labels l = { "" };
-	char dev[12];
-
-	if (hist_env.dev >= 0)
-		om__label(&l, "dev", hci__name(hist_env.dev, dev));
-	om__family(f, name, "counter", help);
-	om__sample(f, name, &l, v);
-}
-
 static void write_metrics(FILE *f, void *ctx)
 {
 	const struct btpktlat_bpf *obj = ctx;
@@ -245,18 +233,18 @@ static void write_metrics(FILE *f, void *ctx)
 		om__histogram_log2_sum(f, name, &l, r->val.slots, PKT_SLOTS, unit,
 				       r->val.sum_ns * 1e-9 / unit);
 	}
-	write_counter(f, "btbpf_pkt_sends_total", "l2cap_sock_sendmsg calls traced", s->sends);
-	write_counter(f, "btbpf_pkt_timed_total", "Sends timed to their last fragment's ack", s->timed);
-	write_counter(f, "btbpf_pkt_partial_total", "Sends that began before tracing", s->partial);
-	write_counter(f, "btbpf_pkt_frames_total", "ACL fragments noted at hci_send_acl", s->frames);
-	write_counter(f, "btbpf_pkt_untraced_total",
-		      "Sends, fragments or samples not followed: a table was full",
-		      s->sends_full + s->frames_full + s->frags_untracked + s->hists_full + s->sends_lost);
-	write_counter(f, "btbpf_pkt_fifo_sent_total", "Frames pushed into the ack FIFO", a->sent);
-	write_counter(f, "btbpf_pkt_fifo_acked_total", "Frames paired with their NUM_COMP_PKTS", a->acked);
-	write_counter(f, "btbpf_pkt_fifo_unmatched_total",
-		      "Completions paired with no frame (unmatched, stale, overflow)",
-		      a->unmatched + a->stale + a->overflow);
+	om__run_counter(f, "btbpf_pkt_sends_total", "l2cap_sock_sendmsg calls traced", s->sends);
+	om__run_counter(f, "btbpf_pkt_timed_total", "Sends timed to their last fragment's ack", s->timed);
+	om__run_counter(f, "btbpf_pkt_partial_total", "Sends that began before tracing", s->partial);
+	om__run_counter(f, "btbpf_pkt_frames_total", "ACL fragments noted at hci_send_acl", s->frames);
+	om__run_counter(f, "btbpf_pkt_untraced_total",
+			"Sends, fragments or samples not followed: a table was full",
+			s->sends_full + s->frames_full + s->frags_untracked + s->hists_full + s->sends_lost);
+	om__run_counter(f, "btbpf_pkt_fifo_sent_total", "Frames pushed into the ack FIFO", a->sent);
+	om__run_counter(f, "btbpf_pkt_fifo_acked_total", "Frames paired with their NUM_COMP_PKTS", a->acked);
+	om__run_counter(f, "btbpf_pkt_fifo_unmatched_total",
+			"Completions paired with no frame (unmatched, stale, overflow)",
+			a->unmatched + a->stale + a->overflow);
 }
 
 static bool print_hists(void *ctx, bool final)

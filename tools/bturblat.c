@@ -225,16 +225,6 @@ static void dev_label(struct om_labels *l, __u16 key_dev)
 		om__label(l, "dev", hci__name(env.per_dev ? key_dev : hist_env.dev, dev));
 }
 
-static void write_stat(FILE *f, const char *name, const char *help, __u64 v)
-{
-	struct om_labels l = { "" };
-
-	if (hist_env.dev >= 0)	/* the counters are for all controllers */
-		dev_label(&l, hist_env.dev);
-	om__family(f, name, "counter", help);
-	om__sample(f, name, &l, v);
-}
-
 static void write_metrics(FILE *f, void *ctx)
 {
 	const struct urb_stats *s = &((struct bturblat_bpf *)ctx)->bss->stats;
@@ -251,13 +241,13 @@ static void write_metrics(FILE *f, void *ctx)
 		om__label(&l, "type", type_name(r->key.type));
 		om__histogram_log2_sum(f, name, &l, r->val.slots, URB_SLOTS, unit, r->val.sum_ns * 1e-9 / unit);
 	}
-	write_stat(f, "btbpf_urb_sent_total", "Frames stamped at btusb_send_frame", s->sent);
-	write_stat(f, "btbpf_urb_completed_total", "Completions paired with a stamp (ok or error)", s->completed);
-	write_stat(f, "btbpf_urb_failed_total", "URBs completed with an error status", s->failed);
-	write_stat(f, "btbpf_urb_submit_errors_total", "btusb_send_frame failures: no URB", s->submit_errors);
-	write_stat(f, "btbpf_urb_untracked_total", "Completions of URBs sent before tracing began", s->untracked);
-	write_stat(f, "btbpf_urb_dropped_total", "Stamps not stored: the start map was full", s->dropped);
-	write_stat(f, "btbpf_urb_replaced_total", "Stamps replaced: their URB never completed", s->replaced);
+	om__run_counter(f, "btbpf_urb_sent_total", "Frames stamped at btusb_send_frame", s->sent);
+	om__run_counter(f, "btbpf_urb_completed_total", "Completions paired with a stamp (ok or error)", s->completed);
+	om__run_counter(f, "btbpf_urb_failed_total", "URBs completed with an error status", s->failed);
+	om__run_counter(f, "btbpf_urb_submit_errors_total", "btusb_send_frame failures: no URB", s->submit_errors);
+	om__run_counter(f, "btbpf_urb_untracked_total", "Completions of URBs sent before tracing began", s->untracked);
+	om__run_counter(f, "btbpf_urb_dropped_total", "Stamps not stored: the start map was full", s->dropped);
+	om__run_counter(f, "btbpf_urb_replaced_total", "Stamps replaced: their URB never completed", s->replaced);
 	om__family(f, "btbpf_urb_in_flight", "gauge", "URBs submitted and not completed yet");
 	om__sample(f, "btbpf_urb_in_flight", NULL,
 		   map__count(bpf_map__fd(((struct bturblat_bpf *)ctx)->maps.starts)));

@@ -64,6 +64,25 @@ struct row {
 	struct { __u64 n[2]; } val;
 };
 
+/* om__run_counter: the dev label only when -d chose a controller */
+static void test_run_counter(void)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	int dev = hist_env.dev;
+
+	hist_env.dev = -1;
+	CAPTURE(buf, size, om__run_counter(out, "c_total", "Help", 7));
+	CHECK_STR(buf, "# HELP c_total Help\n# TYPE c_total counter\nc_total 7\n");
+	free(buf);
+	buf = NULL;
+	hist_env.dev = 1;
+	CAPTURE(buf, size, om__run_counter(out, "c_total", "Help", 7));
+	CHECK_STR(buf, "# HELP c_total Help\n# TYPE c_total counter\nc_total{dev=\"hci1\"} 7\n");
+	free(buf);
+	hist_env.dev = dev;
+}
+
 static void test_accumulate(void)
 {
 	struct row first[2] = { { { 1 }, { { 1, 2 } } }, { { 2 }, { { 5, 5 } } } };
@@ -153,6 +172,7 @@ int main(void)
 {
 	test_labels();
 	test_histogram();
+	test_run_counter();
 	test_accumulate();
 	test_due();
 	test_write();

@@ -131,9 +131,7 @@ static __always_inline void first_sample(const struct credit_key *key, __u64 now
 	st.zero_since = now;	/* a zero period we did not see begin: not a stall */
 	st.last = val;
 	st.pkts = pkts;
-	st.min = val;
-	st.max = val;
-	st.epoch = epoch;
+	st.range[epoch & 1] = (struct credit_range){ .min = val, .max = val, .epoch = epoch };
 	st.flags = flags;
 	bpf_map_update_elem(&states, key, &st, BPF_NOEXIST);
 }
@@ -158,7 +156,8 @@ static __always_inline void sample_one(__u16 dev, __u8 type, __u32 val, __u32 pk
 {
 	struct credit_key key = { .dev = dev, .type = type };
 	struct credit_state *st;
-	__u32 old;
+	struct credit_range *r;
+	__u32 old, e;
 	__u8 cause;
 
 	st = bpf_map_lookup_elem(&states, &key);
@@ -166,25 +165,29 @@ static __always_inline void sample_one(__u16 dev, __u8 type, __u32 val, __u32 pk
 		first_sample(&key, now, val, pkts, flags);
 		return;
 	}
-	if (st->epoch != epoch) {	/* new interval: min/max start at the held value */
-		st->min = st->max = st->last;
-		st->epoch = epoch;
-	}
 	st->pkts = pkts;
 	st->flags = (st->flags & ~CS_SCO_FLOWCTL) | flags;
 	old = st->last;
 	if (val == old)
 		return;
+	e = epoch;	/* once: both halves of the update use the same range */
+	r = &st->range[e & 1];
+	st->seq++;
+	barrier();
+	if (r->epoch != e)	/* a new epoch starts from the value held until now */
+		*r = (struct credit_range){ .min = old, .max = old, .epoch = e };
 	cause = classify(hook, old, val);
 	st->moved[cause & (CAUSE_MAX - 1)] += val < old ? old - val : val - old;
 	st->weighted += (__u64)old * (now - st->last_ts);
 	track_zero(st, &key, now, val);
 	st->last = val;
 	st->last_ts = now;
-	if (val < st->min)
-		st->min = val;
-	if (val > st->max)
-		st->max = val;
+	if (val < r->min)
+		r->min = val;
+	if (val > r->max)
+		r->max = val;
+	barrier();
+	st->seq++;
 	emit(&key, now, old, val, cause);
 }
 

@@ -34,11 +34,25 @@ enum credit_cause {
 #define CS_ZERO_COUNTED	0x02	/* the current zero period began under our eyes */
 
 /*
+ * The lowest and highest value of one pool during one epoch (the time
+ * between two bumps of `epoch` by user space), starting from the value held
+ * when the epoch's first change came.  Two, indexed by epoch & 1, so that
+ * user space reads the epoch it just closed while BPF fills the next one.
+ */
+struct credit_range {
+	__u32 min, max;
+	__u32 epoch;		/* which epoch this range belongs to */
+	__u32 pad;
+};
+
+/*
  * One (controller, pool).  Everything is cumulative since the first sample
- * except min/max, which restart whenever user space bumps `epoch`; user
- * space takes differences between two reads to get an interval.  Written
- * only from hci_tx_work and hci_rx_work, which the kernel serialises per
- * controller (ordered hdev->workqueue), and from hci_conn_del.
+ * except the ranges; user space takes differences between two reads to get
+ * an interval.  Written only from hci_tx_work and hci_rx_work, which the
+ * kernel serialises per controller (ordered hdev->workqueue), and from
+ * hci_conn_del.  User space reads the entry while BPF may be updating it:
+ * `seq` is odd during an update and moves on after it, so a copy taken
+ * across an update is seen as torn and read again.
  */
 struct credit_state {
 	__u64 first_ts;		/* first sample (bpf_ktime_get_ns) */
@@ -50,8 +64,8 @@ struct credit_state {
 	__u64 moved[CAUSE_MAX];	/* credits taken (TX) or given back (others) */
 	__u32 last;		/* current value */
 	__u32 pkts;		/* the pool size: acl_pkts, le_pkts, ... */
-	__u32 min, max;		/* since `epoch` */
-	__u32 epoch;
+	struct credit_range range[2];	/* by epoch & 1 */
+	__u32 seq;		/* odd while an update is under way */
 	__u32 flags;		/* CS_* */
 };
 

@@ -106,6 +106,7 @@ struct totals {
 	__u64 stalls;
 	__u64 moved[CAUSE_MAX];
 	__u64 frames;
+	__u32 last;	/* the value held at ts */
 };
 
 struct row {
@@ -145,6 +146,7 @@ static void totals_of(const struct credit_state *st, __u64 frames, __u64 now, st
 	t->stalls = st->stalls;
 	memcpy(t->moved, st->moved, sizeof(t->moved));
 	t->frames = frames;
+	t->last = st->last;
 }
 
 static bool keys_eq(const struct credit_key *a, const struct credit_key *b)
@@ -183,6 +185,30 @@ static __u64 frames_of(const struct credit_key *key)
 	return n;
 }
 
+/*
+ * One consistent copy of a pool's state: BPF updates it in place, so a copy
+ * taken while `seq` was odd, or that changed under us, is taken again.
+ * Updates are a few instructions apart, so a handful of tries suffice; the
+ * last copy is used if they do not (and is at worst one update off).
+ */
+static int read_state(int fd, const struct credit_key *key, struct credit_state *st)
+{
+	struct credit_state again;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if (bpf_map_lookup_elem(fd, key, st))
+			return -1;
+		if (st->seq & 1)
+			continue;
+		if (bpf_map_lookup_elem(fd, key, &again))
+			return -1;
+		if (again.seq == st->seq)
+			return 0;
+	}
+	return 0;
+}
+
 /* Reads every pool's state; returns the number of rows, sorted. */
 static int read_rows(struct row *rows, __u64 now)
 {
@@ -195,7 +221,7 @@ static int read_rows(struct row *rows, __u64 now)
 
 		prev = &r->key;
 		r->key = key;
-		if (bpf_map_lookup_elem(fd, &key, &r->st))
+		if (read_state(fd, &key, &r->st))
 			continue;
 		if (r->key.type >= CT_MAX)
 			continue;
@@ -253,6 +279,41 @@ struct row_stats {
 	__u64 stalls, sent, acked, reclaimed, other, frames;
 };
 
+static void widen(__u32 *min, __u32 *max, __u32 v)
+{
+	if (v < *min)
+		*min = v;
+	if (v > *max)
+		*max = v;
+}
+
+/*
+ * The lowest and highest value held between the previous read and this
+ * one.  print_tick bumps the epoch just before it reads, so the interval is
+ * covered by the epoch closed by that bump (it began before the previous
+ * read) and the one just opened; each range counts only if it belongs to
+ * one of them.  This can include values held a few microseconds before the
+ * interval (between the previous bump and read), never leaves out one held
+ * during it: min <= avg <= max holds.
+ */
+static void interval_range(const struct row *r, __u32 *min, __u32 *max)
+{
+	__u32 closed = ts.epoch - 1;
+	int i;
+
+	*min = *max = r->st.last;
+	if (r->had_prev)
+		widen(min, max, r->prev.last);
+	for (i = 0; i < 2; i++) {
+		const struct credit_range *cr = &r->st.range[i];
+
+		if (cr->epoch != ts.epoch && cr->epoch != closed)
+			continue;
+		widen(min, max, cr->min);
+		widen(min, max, cr->max);
+	}
+}
+
 static void row_stats(const struct row *r, struct row_stats *s)
 {
 	const struct totals *p = &r->prev, *c = &r->now;
@@ -270,12 +331,7 @@ static void row_stats(const struct row *r, struct row_stats *s)
 	}
 	if (s->zero_pct > 100)
 		s->zero_pct = 100;
-	if (r->st.epoch == ts.epoch) {
-		s->min = r->st.min;
-		s->max_seen = r->st.max;
-	} else {	/* no change this interval */
-		s->min = s->max_seen = r->st.last;
-	}
+	interval_range(r, &s->min, &s->max_seen);
 	s->stalls = c->stalls - p->stalls;
 	s->sent = c->moved[CAUSE_TX] - p->moved[CAUSE_TX];
 	s->acked = c->moved[CAUSE_ACK] - p->moved[CAUSE_ACK];
@@ -368,8 +424,13 @@ static void print_row_json(const struct row *r, enum row_kind kind, const char *
 static bool print_tick(void *ctx, bool final)
 {
 	static struct row rows[MAX_ROWS];
-	__u64 now = mono_ns();
-	int i, n = read_rows(rows, now);
+	__u64 now;
+	int i, n;
+
+	/* a new epoch before the read: see interval_range */
+	ts.epoch = ++ts.obj->bss->epoch;
+	now = mono_ns();
+	n = read_rows(rows, now);
 
 	for (i = 0; i < n; i++) {
 		struct row *r = &rows[i];
@@ -393,8 +454,6 @@ static bool print_tick(void *ctx, bool final)
 	}
 	if (n > 1 && !common_env.json && !final)
 		printf("\n");	/* one block per interval */
-	/* min/max restart from the held value at the next change */
-	ts.epoch = ++ts.obj->bss->epoch;
 	return true;
 }
 

@@ -21,6 +21,8 @@ floor_of() {
 		_fl="hci_tx_work+ hci_num_comp_pkts_evt+ hci_conn_del+ hci_send_frame" ;;
 	btacklat)
 		_fl="hci_send_frame hci_num_comp_pkts_evt hci_conn_del" ;;
+	btpktlat)
+		_fl="l2cap_sock_sendmsg+ hci_send_acl hci_send_frame hci_num_comp_pkts_evt hci_conn_del" ;;
 	bturblat)
 		for _f in btusb_send_frame btusb_send_frame_intel btusb_send_frame_mtk; do
 			present $_f && _fl="$_fl $_f+"

@@ -89,6 +89,7 @@ bench() {
 		3) _cfgs="ours peer none floor" ;;
 		0) _cfgs="floor ours peer none" ;;
 		esac
+		[ -n "$PEER" ] || _cfgs=$(echo $_cfgs | sed 's/ *peer//')	# a tool with no peer
 		[ "$_r" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=1
 		for _c in $_cfgs; do
 			run "$_tool" "$_c" "$_r"
@@ -99,7 +100,7 @@ bench() {
 			break
 		fi
 	done
-	agree "$_tool" "$_check"
+	[ -z "$PEER" ] || agree "$_tool" "$_check"
 }
 
 # agree TOOL CHECK: the same-numbers check.  Ours (default attach) and the
@@ -151,7 +152,7 @@ chk_hist() { hist_total "$2"; }
 
 # --- sizes ---
 mkdir -p $T/strip
-for t in btsnoop-sock btwmem bthcicredits btacklat bturblat; do
+for t in btsnoop-sock btwmem bthcicredits btacklat btpktlat bturblat; do
 	[ -x $BUILD/$t ] || continue
 	cp $BUILD/$t $T/strip/$t && strip $T/strip/$t
 	echo "S $t $(stat -c %s $BUILD/$t) $(stat -c %s $T/strip/$t)"
@@ -209,6 +210,14 @@ OURS="stdbuf -oL $BUILD/btacklat" PEER="$PEERS/btacklat.bt $CBOFF"
 grep -q 'fflush' tools/btacklat.c || info "btacklat: run under stdbuf -oL (its banner is not flushed into a pipe)"
 FLOOR=$(floor_of btacklat)
 bench btacklat chk_hist
+
+# 4b. btpktlat: start-up, RSS and per-event cost against the floor on its
+#     hooks, the same workload.  No bpftrace peer: following each send's
+#     fragments through three hooks and the per-handle ack FIFO would be a
+#     second implementation of the tool in bpftrace, not a peer of it.
+OURS="stdbuf -oL $BUILD/btpktlat" PEER=
+FLOOR=$(floor_of btpktlat)
+bench btpktlat chk_hist
 
 # 5. lost events: btsnoop-sock (default mode) under two non-blocking senders
 #    as fast as the emulator lets them, output to a file

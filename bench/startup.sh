@@ -49,10 +49,10 @@ tool() {	# TOOL: RUNS rounds of every configuration, rotating
 
 bt_setup
 modprobe rfcomm
-for t in btsnoop-sock btwmem bthcicredits btacklat; do
+for t in btsnoop-sock btwmem bthcicredits btacklat btpktlat; do
 	case $t in
 	bthcicredits) OURS="$BUILD/bthcicredits -H" ;;
-	btacklat) OURS="stdbuf -oL $BUILD/btacklat" ;;	# its banner is not flushed into a pipe
+	btacklat|btpktlat) OURS="stdbuf -oL $BUILD/$t" ;;	# the banner is not flushed into a pipe
 	*) OURS=$BUILD/$t ;;
 	esac
 	FLOOR=$(floor_of $t)

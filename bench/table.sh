@@ -55,11 +55,17 @@ END {
 		t = order[i]
 		so = med(t SUBSEP "ours" "s"); sp = med(t SUBSEP "peer" "s"); sp2 = med(t SUBSEP "peer" "s2")
 		sf = med(t SUBSEP "fentry" "s"); sfl = med(t SUBSEP "floor" "s")
+		hp = nvals(t SUBSEP "peer" "s") > 0	# btpktlat has no bpftrace peer
+		if (hp)
 		row(t, sprintf("start-up ms, median of %d (bpftrace: to \"Attaching\"; to BEGIN %.0f; ours fentry, %d runs, %.0f; empty floor %.0f)", nvals(t SUBSEP "ours" "s"), sp2, nvals(t SUBSEP "fentry" "s"), sf, sfl),
 		    sprintf("%.0f", so), sprintf("%.0f", sp), sprintf("%.3f", sp > 0 ? so / sp : -1), "<= 0.05",
 		    yn(so > 0 && sp > 0 && so / sp <= 0.05))
+		else
+		row(t, sprintf("start-up ms, median of %d (no bpftrace peer; ours fentry, %d runs, %.0f; empty floor %.0f)", nvals(t SUBSEP "ours" "s"), nvals(t SUBSEP "fentry" "s"), sf, sfl),
+		    sprintf("%.0f", so), "-", "", "(no peer)", "")
 		# the maximum of each run (wait4), median over the runs
 		ro = med(t SUBSEP "ours" "r") / 1024; rp = med(t SUBSEP "peer" "r") / 1024
+		if (hp)
 		row(t, sprintf("max RSS MB, median of the runs (highest: ours %.1f, bpftrace %.1f; ours fentry %.1f)",
 		    rss[t, "ours"] / 1024, rss[t, "peer"] / 1024, med(t SUBSEP "fentry" "r") / 1024), sprintf("%.1f", ro), sprintf("%.1f", rp),
 		    sprintf("%.3f", rp > 0 ? ro / rp : -1), "<= 0.10 and <= 8 MB", yn(ro > 0 && rp > 0 && ro / rp <= 0.10 && ro <= 8))
@@ -81,23 +87,27 @@ END {
 		nz = (wf - wn < noise) ? sprintf(" (floor - none %.0f ms < spread of none %.0f ms: noise)", wf - wn, noise) : ""
 		nzp = (wp - wn < noise) ? sprintf(" (bpftrace - none %.0f ms < spread of none %.0f ms: noise)", wp - wn, noise) : ""
 		row(t, sprintf("workload ms, %d ops, median of %d (none %.0f, spread %.0f; empty-kprobe floor %.0f; ours fentry %.0f)", ops[t], nvals(t SUBSEP "ours" "w"), wn, noise, wf, we),
-		    sprintf("%.0f", wo), sprintf("%.0f", wp), "", "", "")
+		    sprintf("%.0f", wo), hp ? sprintf("%.0f", wp) : "-", "", "", "")
 		fo = wf - wn > 0 ? (wo - wn) / (wf - wn) : -1; fp = wf - wn > 0 ? (wp - wn) / (wf - wn) : -1
-		row(t, "per-event cost vs floor: (tool - none) / (floor - none)", sprintf("%.2f", fo), sprintf("%.2f", fp), "",
+		row(t, "per-event cost vs floor: (tool - none) / (floor - none)", sprintf("%.2f", fo), hp ? sprintf("%.2f", fp) : "-", "",
 		    "ours <= 1.3", (wo < 0 ? "no figure" : yn(fo >= 0 && fo <= 1.3) nz))
 		po = wp - wn > 0 ? (wo - wn) / (wp - wn) : -1
+		if (hp)
 		row(t, "per-event cost vs bpftrace: (ours - none) / (bpftrace - none)", sprintf("%.0f ms", wo - wn),
 		    sprintf("%.0f ms", wp - wn), sprintf("%.2f", po), "<= 0.5", (wo < 0 || wp < 0 ? "no figure" : yn(po >= 0 && po <= 0.5) nzp))
 		bo = bpfns[t, "ours"]; bp = bpfns[t, "peer"]; bf = bpfns[t, "floor"]; bfe = bpfns[t, "fentry"]
 		row(t, sprintf("BPF run time ns per op, bpf_stats, round 1 (floor %.0f, ours fentry %.0f)", bf / ops[t], bfe / ops[t]),
-		    sprintf("%.0f", bo / ops[t]), sprintf("%.0f", bp / ops[t]), sprintf("%.2f", bp > 0 ? bo / bp : -1), "(info)", "")
+		    sprintf("%.0f", bo / ops[t]), hp ? sprintf("%.0f", bp / ops[t]) : "-", hp ? sprintf("%.2f", bp > 0 ? bo / bp : -1) : "", "(info)", "")
 		co = cnt[t, "ours"]; cp = cnt[t, "peer"]; want = cnt[t, "want"]
-		if (co != "" && co == cp && (want == "" || co == want))
+		if (!hp)
+			agree = ""
+		else if (co != "" && co == cp && (want == "" || co == want))
 			agree = "yes"
 		else if (t == "bturblat" && co == want && cp < co)
 			agree = sprintf("ours yes; bpftrace %d short: its kprobes skip completions that fire inside its own programs (6.1 recursion guard)", co - cp)
 		else
 			agree = "**no**"
+		if (hp)
 		row(t, sprintf("same numbers, both tracing one run of the workload: %s%s",
 		    t == "btsnoop-sock" ? "W lines of the sender" : t == "bthcicredits" ? "stall histogram total" : "histogram total",
 		    want != "" ? ", expected " want : ""), co, cp, "", "equal" (want != "" ? " = " want : ""),

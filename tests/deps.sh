@@ -13,6 +13,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	bluez bluez-test-tools python3-minimal ca-certificates curl \
 	prometheus prometheus-node-exporter \
 	bpftrace > /dev/null
-# Packaging test (tests/pkg/build-deb.sh) and the completion test.
+# Packaging test (tests/pkg/build-deb.sh), the completion test and the check
+# of the example systemd unit (tests/unit/test_service.sh).
 $SUDO apt-get install -y -qq --no-install-recommends \
-	dpkg-dev debhelper lintian fakeroot bash-completion groff-base git > /dev/null
+	dpkg-dev debhelper lintian fakeroot bash-completion groff-base git \
+	systemd libcap2-bin > /dev/null

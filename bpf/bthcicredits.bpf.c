@@ -191,6 +191,28 @@ static __always_inline void sample_one(__u16 dev, __u8 type, __u32 val, __u32 pk
 	emit(&key, now, old, val, cause);
 }
 
+/*
+ * sample_one as a global function.  The verifier checks a global function
+ * once per program, on its own, and a call to it as a single step; inlined
+ * four times into sample(), its branches were most of the verifier's work
+ * (loading took several times as long as btacklat's).  A global function
+ * takes at most five scalar arguments, hence the packing: `where` is
+ * dev | type << 16 | hook << 24, `counts` is value | pool size << 32.
+ */
+__noinline int sample_pool(__u32 where, __u64 counts, __u32 flags, __u64 now)
+{
+	sample_one(where & 0xffff, (where >> 16) & 0xff, (__u32)counts, counts >> 32, flags,
+		   where >> 24, now);
+	return 0;
+}
+
+static __always_inline void sample_pool_of(__u16 dev, __u8 type, __u32 val, __u32 pkts,
+					   __u32 flags, __u8 hook, __u64 now)
+{
+	sample_pool(dev | (__u32)type << 16 | (__u32)hook << 24, val | (__u64)pkts << 32,
+		    flags, now);
+}
+
 static __always_inline bool sco_flowctl(struct hci_dev___credits *h)
 {
 	unsigned long word;
@@ -218,14 +240,14 @@ static __noinline int sample(struct hci_dev *hdev, __u8 hook)
 	dev = BPF_CORE_READ(h, id);
 	if (!dev_wanted(targ_dev, dev))
 		return 0;
-	sample_one(dev, CT_ACL, BPF_CORE_READ(h, acl_cnt), BPF_CORE_READ(h, acl_pkts), 0,
-		   hook, now);
-	sample_one(dev, CT_LE, BPF_CORE_READ(h, le_cnt), BPF_CORE_READ(h, le_pkts), 0,
-		   hook, now);
-	sample_one(dev, CT_SCO, BPF_CORE_READ(h, sco_cnt), BPF_CORE_READ(h, sco_pkts),
-		   sco_flowctl(h) ? CS_SCO_FLOWCTL : 0, hook, now);
+	sample_pool_of(dev, CT_ACL, BPF_CORE_READ(h, acl_cnt), BPF_CORE_READ(h, acl_pkts), 0,
+		       hook, now);
+	sample_pool_of(dev, CT_LE, BPF_CORE_READ(h, le_cnt), BPF_CORE_READ(h, le_pkts), 0,
+		       hook, now);
+	sample_pool_of(dev, CT_SCO, BPF_CORE_READ(h, sco_cnt), BPF_CORE_READ(h, sco_pkts),
+		       sco_flowctl(h) ? CS_SCO_FLOWCTL : 0, hook, now);
 	if (hdev_iso_credits(h, &iso_cnt, &iso_pkts))
-		sample_one(dev, CT_ISO, iso_cnt, iso_pkts, 0, hook, now);
+		sample_pool_of(dev, CT_ISO, iso_cnt, iso_pkts, 0, hook, now);
 	return 0;
 }
 

@@ -354,6 +354,7 @@ static int loader_run_exec(struct loader_run *r, struct bpf_object *obj)
 		warnx_tool("failed to generate the BPF loader: %s", strerror(-err));
 		return err;
 	}
+	trace__phase("loader generated (libbpf, in user space)");
 	insns = patch_loader(&gen, obj);
 	if (!insns)
 		return -ENOMEM;
@@ -370,6 +371,7 @@ static int loader_run_exec(struct loader_run *r, struct bpf_object *obj)
 			   strerror(-err), run.errstr ? run.errstr : "loader");
 	}
 	free(insns);
+	trace__phase("load (the kernel: relocations, verifier)");
 	return err;
 }
 
@@ -457,6 +459,8 @@ int loader__load_attach(struct bpf_object_skeleton *s)
 		err = map_skeleton_data(s);
 	if (!err)
 		err = attach_loaded(&r, obj);
+	if (!err)
+		trace__phase("attach");
 	loader_run_free(&r, err != 0);
 	return err;
 }

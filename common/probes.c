@@ -691,6 +691,7 @@ int probes__select(struct bpf_object *obj, const char *module, struct probe *p, 
 		apply_choice(&p[i]);
 	}
 	err = 0;
+	trace__phase("probe choice (kernel symbols and BTF)");
 out:
 	for (i = 0; i < n; i++)
 		free(l[i].clone);

@@ -31,6 +31,7 @@ int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv
 		return 1;
 	if (preflight__check(module))
 		return 1;
+	trace__phase("pre-flight checks");
 	return 0;
 }
 
@@ -48,8 +49,10 @@ int tool__load_attach(struct bpf_object_skeleton *skel)
 			   strerror(-err));
 		return err;
 	}
+	trace__phase("load (libbpf)");
 	err = bpf_object__attach_skeleton(skel);
 	if (err)
 		warnx_tool("failed to attach BPF programs: %s", strerror(-err));
+	trace__phase("attach");
 	return err;
 }

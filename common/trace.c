@@ -24,9 +24,24 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+static struct timespec started;
+
+void trace__phase(const char *what)
+{
+	struct timespec now;
+
+	if (!common_env.verbose)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "%s: start-up: %s done at %.1f ms\n", tool_name, what,
+		(now.tv_sec - started.tv_sec) * 1e3 + (now.tv_nsec - started.tv_nsec) / 1e6);
+}
+
 void trace__init(const char *tool)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+
+	clock_gettime(CLOCK_MONOTONIC, &started);
 
 	tool_name = tool;
 	libbpf_set_print(libbpf_print);

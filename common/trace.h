@@ -17,6 +17,11 @@ extern volatile sig_atomic_t exiting;
  * (see trace__output_ok). */
 void trace__init(const char *tool);
 
+/* With -v: "tool: start-up: WHAT done at N ms" on stderr, the time since
+ * trace__init (right after the command line is parsed), so a slow start
+ * can be split into its phases. */
+void trace__phase(const char *what);
+
 /* "tool: message" on stderr. */
 void warnx_tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

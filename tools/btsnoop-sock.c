@@ -384,7 +384,7 @@ static int cgroup_width(const struct count_row *rows, int n)
 	char cg[24];
 	int w = strlen("CGROUP"), i, l;
 
-	for (i = 0; env.per_cgroup && i < n; i++) {
+	for (i = 0; i < n; i++) {
 		l = strlen(cgroup__path(rows[i].key.cgroup, cg));
 		if (l > w)
 			w = l;
@@ -394,7 +394,7 @@ static int cgroup_width(const struct count_row *rows, int n)
 
 static void print_rows(struct count_row *rows, int n)
 {
-	int width = cgroup_width(rows, n), i;
+	int width = env.per_cgroup ? cgroup_width(rows, n) : 0, i;
 	char ts[16];
 
 	if (common_env.json) {

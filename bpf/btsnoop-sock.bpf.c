@@ -106,11 +106,14 @@ static __always_inline void count_call(__u32 pid, __u8 proto, __u8 dir, __s64 re
 	struct count_key key = {};
 	struct count_val *val, zero = {};
 
-	key.pid = pid;
+	key.cgroup = cgroup_key();
+	if (!targ_per_cgroup) {
+		key.pid = pid;
+		key.kthread = kthread;
+	}
 	key.proto = proto;
 	key.dir = dir;
 	key.err = ret < 0 ? (__u16)-ret : 0;
-	key.kthread = kthread;
 	bpf_get_current_comm(&zero.comm, sizeof(zero.comm));
 	val = map_lookup_or_init(&counts, &key, &zero);
 	if (!val) {

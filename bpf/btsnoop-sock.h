@@ -41,14 +41,16 @@ struct sock_event {
 	__u16 dev;		/* hdev->id */
 };
 
-/* Counting mode: one slot per (process, protocol, direction, errno). */
+/* Counting mode: one slot per (process, protocol, direction, errno), or
+ * with -G per (cgroup, protocol, direction, errno), pid and kthread 0. */
 struct count_key {
+	__u64 cgroup;		/* cgroup v2 id, -G only */
 	__u32 pid;
 	__u16 err;		/* errno, 0 for success */
 	__u8 proto;
 	__u8 dir;
 	__u8 kthread;
-	__u8 pad[3];		/* keys are hashed bytewise: no holes */
+	__u8 pad[7];		/* keys are hashed bytewise: no holes */
 };
 
 struct count_val {

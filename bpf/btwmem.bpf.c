@@ -95,6 +95,7 @@ static __always_inline struct wmem_val *get_val(struct sock *sk, __u8 proto)
 		key.pid = bpf_get_current_pid_tgid() >> 32;
 	if (targ_per_sock)
 		key.sk = (__u64)sk;
+	key.cgroup = cgroup_key();
 	v = map_lookup_or_init(&hists, &key, &zero);
 	if (!v) {
 		counter_add(&key_overflow, 1);

@@ -21,9 +21,10 @@
 #define WAIT_SLOTS	32
 
 /* What a sample is aggregated under.  Fields the mode does not use stay
- * zero (default: proto only; -P: + pid; -S: + sk). */
+ * zero (default: proto only; -P: + pid; -S: + sk; -G: + cgroup). */
 struct wmem_key {
 	__u64 sk;		/* struct sock address, -S only */
+	__u64 cgroup;		/* cgroup v2 id, -G only */
 	__u32 pid;		/* tgid, -P only */
 	__u8 proto;		/* BTPROTO_* */
 	__u8 pad[3];		/* keys are hashed bytewise: no holes */

@@ -12,6 +12,7 @@
 #include "btbpf.bpf.h"
 
 const volatile bool targ_cgroup = false;	/* --cgroup */
+const volatile bool targ_per_cgroup = false;	/* -G */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -25,6 +26,14 @@ struct {
 static __always_inline bool cgroup_wanted(void)
 {
 	return !targ_cgroup || bpf_current_task_under_cgroup(&cgroup_map, 0) == 1;
+}
+
+/* -G: the key's cgroup, the current task's cgroup v2 id (the same id user
+ * space gets from name_to_handle_at on the directory, common/cgroup.c);
+ * 0 without -G. */
+static __always_inline __u64 cgroup_key(void)
+{
+	return targ_per_cgroup ? bpf_get_current_cgroup_id() : 0;
 }
 
 #endif

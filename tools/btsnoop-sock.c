@@ -30,6 +30,7 @@ static struct env {
 	unsigned int protos;	/* bit per BTPROTO_*; 0 = all */
 	bool failed;
 	bool count;
+	bool per_cgroup;
 	bool addr;
 	bool latency;
 	long interval;
@@ -43,8 +44,8 @@ const char argp_program_doc[] =
 "Trace sendmsg/recvmsg on Bluetooth sockets (L2CAP, SCO, HCI, RFCOMM, ISO).\n"
 "\n"
 "USAGE: btsnoop-sock [-h] [-T] [-j] [-a] [-L] [-x] [-p PID] [-P PROTO[,PROTO]]\n"
-"                    [--cgroup PATH] [-c [-i SECONDS] [--openmetrics PATH [-q]]]\n"
-"                    [-d SECONDS]\n"
+"                    [--cgroup PATH] [-c [-G] [-i SECONDS]\n"
+"                    [--openmetrics PATH [-q]]] [-d SECONDS]\n"
 "\n"
 "EXAMPLES:\n"
 "    btsnoop-sock              # trace every Bluetooth socket call\n"
@@ -57,6 +58,7 @@ const char argp_program_doc[] =
 "                              # only the processes of that cgroup v2\n"
 "    btsnoop-sock -c           # count calls/bytes/errors, print on Ctrl-C\n"
 "    btsnoop-sock -c -i 5      # ... and every 5 seconds\n"
+"    btsnoop-sock -c -G        # count per cgroup v2 (service, container)\n"
 "    btsnoop-sock -j -d 10     # JSON lines for 10 seconds\n"
 "    btsnoop-sock -c -q --openmetrics /var/lib/prometheus/node-exporter/btsnoop.prom\n"
 "                              # Prometheus counters every 15 s, nothing on stdout\n";
@@ -73,6 +75,7 @@ static const struct argp_option opts[] = {
 	{ "addr", 'a', NULL, 0, "Add peer address, connection handle and channel columns", 0 },
 	{ "latency", 'L', NULL, 0, "Add the time the call spent in the kernel (usecs)", 0 },
 	CLI_OPTION_CGROUP,
+	CLI_OPTION_PER_CGROUP,
 	CLI_OPTION_OPENMETRICS,
 	CLI_OPTION_QUIET,
 	{},
@@ -110,6 +113,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'c':
 		env.count = true;
 		break;
+	case 'G':
+		env.per_cgroup = true;
+		break;
 	case OPT_INTERVAL:
 		env.interval = cli__parse_long(state, arg, "interval", 1, 86400);
 		break;
@@ -128,6 +134,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument: '%s'", arg);
 		break;
 	case ARGP_KEY_END:
+		if (env.per_cgroup && !env.count)
+			argp_error(state, "-G/--per-cgroup needs -c/--count");
 		if (env.interval && !env.count)
 			argp_error(state, "-i/--interval needs -c/--count");
 		if (env.count && (env.addr || env.latency))
@@ -272,6 +280,8 @@ static int row_cmp(const void *a, const void *b)
 	const struct count_key *x = &((const struct count_row *)a)->key;
 	const struct count_key *y = &((const struct count_row *)b)->key;
 
+	if (x->cgroup != y->cgroup)
+		return x->cgroup < y->cgroup ? -1 : 1;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
 	if (x->proto != y->proto)
@@ -284,7 +294,8 @@ static struct count_row *find_row(struct count_row *rows, int *n, const struct c
 	int i;
 
 	for (i = 0; i < *n; i++)
-		if (rows[i].key.pid == k->pid && rows[i].key.proto == k->proto &&
+		if (rows[i].key.pid == k->pid && rows[i].key.cgroup == k->cgroup &&
+		    rows[i].key.proto == k->proto &&
 		    rows[i].key.dir == k->dir && rows[i].key.kthread == k->kthread)
 			return &rows[i];
 	memset(&rows[*n], 0, sizeof(rows[*n]));
@@ -310,55 +321,105 @@ static void add_err(struct count_row *r, __u16 err, __u64 n)
 	r->errs[r->nerrs++].n = n;
 }
 
+/* The error column: "EAGAIN:3,EPIPE:1", or "-" */
+static void print_errs_text(const struct count_row *r)
+{
+	char eb[16];
+	int j;
+
+	for (j = 0; j < r->nerrs; j++)
+		printf("%s%s:%llu", j ? "," : "", errno__name(r->errs[j].err, eb),
+		       (unsigned long long)r->errs[j].n);
+	if (r->other_errs)
+		printf("%sother:%llu", r->nerrs ? "," : "", (unsigned long long)r->other_errs);
+	if (!r->nerrs && !r->other_errs)
+		printf("-");
+}
+
+static void print_row_json(const struct count_row *r)
+{
+	char eb[24];
+	int j;
+
+	json__begin_row(stdout);
+	if (env.per_cgroup) {
+		printf("\"cgroup\":");
+		json__string_n(stdout, cgroup__path(r->key.cgroup, eb), 4096);
+		printf(",\"cgroup_id\":%llu", (unsigned long long)r->key.cgroup);
+	} else {
+		printf("\"pid\":%u,\"comm\":", r->key.pid);
+		json__string_n(stdout, r->comm, TASK_COMM_LEN);
+		printf(",\"kthread\":%s", r->key.kthread ? "true" : "false");
+	}
+	printf(",\"proto\":\"%s\",\"dir\":\"%s\",\"calls\":%llu,\"bytes\":%llu,\"errors\":{",
+	       proto_names[r->key.proto], r->key.dir == DIR_SEND ? "W" : "R",
+	       (unsigned long long)r->calls, (unsigned long long)r->bytes);
+	for (j = 0; j < r->nerrs; j++)
+		printf("%s\"%s\":%llu", j ? "," : "", errno__name(r->errs[j].err, eb),
+		       (unsigned long long)r->errs[j].n);
+	if (r->other_errs)
+		printf("%s\"other\":%llu", r->nerrs ? "," : "", (unsigned long long)r->other_errs);
+	printf("}}\n");
+}
+
+/* The key columns: PID COMM, or with -G the cgroup path, as wide as the
+ * longest one of this print (width). */
+static void print_key_text(const struct count_row *r, int width)
+{
+	char comm[TASK_COMM_LEN + 3], cg[24];
+
+	if (env.per_cgroup) {
+		printf("%-*s ", width, cgroup__path(r->key.cgroup, cg));
+		return;
+	}
+	if (r->key.kthread)
+		snprintf(comm, sizeof(comm), "[%.*s]", TASK_COMM_LEN, r->comm);
+	else
+		snprintf(comm, sizeof(comm), "%.*s", TASK_COMM_LEN, r->comm);
+	printf("%-7u %-16s ", r->key.pid, comm);
+}
+
+static int cgroup_width(const struct count_row *rows, int n)
+{
+	char cg[24];
+	int w = strlen("CGROUP"), i, l;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(cgroup__path(rows[i].key.cgroup, cg));
+		if (l > w)
+			w = l;
+	}
+	return w;
+}
+
 static void print_rows(struct count_row *rows, int n)
 {
-	char ts[16], comm[TASK_COMM_LEN + 3], eb[16];
-	int i, j;
+	int width = env.per_cgroup ? cgroup_width(rows, n) : 0, i;
+	char ts[16];
 
-	if (!common_env.json) {
-		if (common_env.timestamp)
-			printf("%s\n", trace__time_now(ts));
-		printf("%-7s %-16s %-6s %s %9s %11s %s\n", "PID", "COMM", "PROTO", "D", "CALLS",
-		       "BYTES", "ERRORS");
+	if (common_env.json) {
+		for (i = 0; i < n; i++)
+			print_row_json(&rows[i]);
+		return;
 	}
+	if (common_env.timestamp)
+		printf("%s\n", trace__time_now(ts));
+	if (env.per_cgroup)
+		printf("%-*s ", width, "CGROUP");
+	else
+		printf("%-7s %-16s ", "PID", "COMM");
+	printf("%-6s %s %9s %11s %s\n", "PROTO", "D", "CALLS", "BYTES", "ERRORS");
 	for (i = 0; i < n; i++) {
 		const struct count_row *r = &rows[i];
-		const char *dir = r->key.dir == DIR_SEND ? "W" : "R";
 
-		if (common_env.json) {
-			json__begin_row(stdout);
-			printf("\"pid\":%u,\"comm\":", r->key.pid);
-			json__string_n(stdout, r->comm, TASK_COMM_LEN);
-			printf(",\"kthread\":%s,\"proto\":\"%s\",\"dir\":\"%s\",\"calls\":%llu,\"bytes\":%llu,\"errors\":{",
-			       r->key.kthread ? "true" : "false", proto_names[r->key.proto], dir,
-			       (unsigned long long)r->calls, (unsigned long long)r->bytes);
-			for (j = 0; j < r->nerrs; j++)
-				printf("%s\"%s\":%llu", j ? "," : "", errno__name(r->errs[j].err, eb),
-				       (unsigned long long)r->errs[j].n);
-			if (r->other_errs)
-				printf("%s\"other\":%llu", r->nerrs ? "," : "",
-				       (unsigned long long)r->other_errs);
-			printf("}}\n");
-			continue;
-		}
-		if (r->key.kthread)
-			snprintf(comm, sizeof(comm), "[%.*s]", TASK_COMM_LEN, r->comm);
-		else
-			snprintf(comm, sizeof(comm), "%.*s", TASK_COMM_LEN, r->comm);
-		printf("%-7u %-16s %-6s %s %9llu %11llu ", r->key.pid, comm,
-		       proto_names[r->key.proto], dir, (unsigned long long)r->calls,
+		print_key_text(r, width);
+		printf("%-6s %s %9llu %11llu ", proto_names[r->key.proto],
+		       r->key.dir == DIR_SEND ? "W" : "R", (unsigned long long)r->calls,
 		       (unsigned long long)r->bytes);
-		for (j = 0; j < r->nerrs; j++)
-			printf("%s%s:%llu", j ? "," : "", errno__name(r->errs[j].err, eb),
-			       (unsigned long long)r->errs[j].n);
-		if (r->other_errs)
-			printf("%sother:%llu", r->nerrs ? "," : "", (unsigned long long)r->other_errs);
-		if (!r->nerrs && !r->other_errs)
-			printf("-");
+		print_errs_text(r);
 		printf("\n");
 	}
-	if (!common_env.json)
-		printf("\n");
+	printf("\n");
 }
 
 struct count_entry {
@@ -393,12 +454,13 @@ static void print_entries(const struct count_entry *counts, int n)
 /* ---- --openmetrics ---- */
 
 /* Since the start: the map's entries (for the text at the end when there
- * is no interval) and per (proto, direction, errno), what the file has. */
+ * is no interval) and per (proto, direction, errno), with -G per cgroup
+ * too, what the file has. */
 static struct count_entry *cumul;
 static int ncumul, cumul_cap;
 
 struct om_row {
-	struct { __u8 proto, dir; __u16 err; } key;
+	struct { __u64 cgroup; __u8 proto, dir; __u16 err; __u32 pad; } key;
 	struct { __u64 calls, bytes; } val;
 };
 static struct om_row *om_rows;
@@ -414,7 +476,8 @@ static void accumulate(const struct count_entry *counts, int n)
 		       offsetof(struct count_entry, val), offsetof(struct count_val, comm), NULL);
 	for (i = 0; i < n; i++) {
 		struct om_row r = {
-			.key = { counts[i].key.proto, counts[i].key.dir, counts[i].key.err },
+			.key = { counts[i].key.cgroup, counts[i].key.proto, counts[i].key.dir,
+				 counts[i].key.err, 0 },
 			.val = { counts[i].val.calls, counts[i].val.bytes },
 		};
 
@@ -433,30 +496,66 @@ static void proto_label(struct om_labels *l, int proto)
 	om__label(l, "proto", lower);
 }
 
-/* sendmsg or recvmsg calls (all, failed ones too) or bytes, per protocol:
- * every traced protocol from the start, at zero until used, so that a
- * rate over the first interval counts them. */
+/* proto, and with -G the cgroup's path (its id when it is gone) */
+static void row_labels(struct om_labels *l, __u64 cgroup, int proto)
+{
+	char cg[24];
+
+	proto_label(l, proto);
+	if (env.per_cgroup)
+		om__label(l, "cgroup", cgroup__path(cgroup, cg));
+}
+
+/* The distinct cgroups of om_rows (one 0 without -G), in first-seen
+ * order; returns how many. */
+static int om_cgroups(__u64 *ids)
+{
+	int n = 0, i, j;
+
+	if (!env.per_cgroup) {
+		ids[0] = 0;
+		return 1;
+	}
+	for (i = 0; i < nom_rows; i++) {
+		for (j = 0; j < n && ids[j] != om_rows[i].key.cgroup; j++)
+			;
+		if (j == n)
+			ids[n++] = om_rows[i].key.cgroup;
+	}
+	return n;
+}
+
+/* sendmsg or recvmsg calls (all, failed ones too) or bytes, per protocol
+ * (and with -G per cgroup seen): every traced protocol from the start, at
+ * zero until used, so that a rate over the first interval counts them. */
 static void write_totals(FILE *f, int dir, bool bytes)
 {
+	__u64 *cgs = calloc(nom_rows + 1, sizeof(*cgs));
+	int ncgs, c, proto, i;
 	char name[64];
-	int proto, i;
 
+	if (!cgs)
+		return;
+	ncgs = om_cgroups(cgs);
 	snprintf(name, sizeof(name), "btbpf_sock_%s_%s_total", dir == DIR_SEND ? "sendmsg" : "recvmsg",
 		 bytes ? "bytes" : "calls");
 	om__family(f, name, "counter", bytes ? "Bytes sent or received (returned by the call)"
 					     : "Calls, failed ones included");
-	for (proto = 0; proto < BTPROTO_MAX; proto++) {
-		struct om_labels l = { "" };
-		__u64 v = 0;
+	for (c = 0; c < ncgs; c++)
+		for (proto = 0; proto < BTPROTO_MAX; proto++) {
+			struct om_labels l = { "" };
+			__u64 v = 0;
 
-		if (!proto_names[proto] || !want_proto(proto))
-			continue;
-		for (i = 0; i < nom_rows; i++)
-			if (om_rows[i].key.proto == proto && om_rows[i].key.dir == dir)
-				v += bytes ? om_rows[i].val.bytes : om_rows[i].val.calls;
-		proto_label(&l, proto);
-		om__sample(f, name, &l, v);
-	}
+			if (!proto_names[proto] || !want_proto(proto))
+				continue;
+			for (i = 0; i < nom_rows; i++)
+				if (om_rows[i].key.proto == proto && om_rows[i].key.dir == dir &&
+				    om_rows[i].key.cgroup == cgs[c])
+					v += bytes ? om_rows[i].val.bytes : om_rows[i].val.calls;
+			row_labels(&l, cgs[c], proto);
+			om__sample(f, name, &l, v);
+		}
+	free(cgs);
 }
 
 static void write_errors(FILE *f, int dir)
@@ -471,7 +570,7 @@ static void write_errors(FILE *f, int dir)
 
 		if (om_rows[i].key.dir != dir || !om_rows[i].key.err)
 			continue;
-		proto_label(&l, om_rows[i].key.proto);
+		row_labels(&l, om_rows[i].key.cgroup, om_rows[i].key.proto);
 		om__label(&l, "errno", errno__name(om_rows[i].key.err, eb));
 		om__sample(f, name, &l, om_rows[i].val.calls);
 	}
@@ -501,6 +600,8 @@ static bool print_counts(void *ctx, bool final)
 	static struct count_entry counts[SNOOP_MAX_COUNTS];
 	int n = map__drain_rows(bpf_map__fd(obj->maps.counts), counts, SNOOP_MAX_COUNTS);
 
+	if (env.per_cgroup)
+		cgroup__paths_refresh();	/* once for the file and the text */
 	if (om_env.path) {
 		accumulate(counts, n);
 		om__write(write_metrics, obj);
@@ -561,6 +662,7 @@ int main(int argc, char **argv)
 	obj->rodata->targ_failed = env.failed;
 	obj->rodata->targ_count = env.count;
 	obj->rodata->targ_cgroup = cgroup_fd >= 0;
+	obj->rodata->targ_per_cgroup = env.per_cgroup;
 
 	struct probe probes[] = {
 		sock_probe("l2cap_sock_sendmsg", BTPROTO_L2CAP, NULL),

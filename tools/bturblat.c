@@ -217,6 +217,45 @@ static void print_row(const void *row, const char *unit)
 /* The histograms since the start (the map is drained every interval). */
 static struct om_cumul cumul;
 
+/* The error counts since the start, per (dev, type, status): the map is
+ * drained into here at every tick and at the end, for the file and the
+ * summary alike. */
+struct err_row {
+	struct err_key key;
+	__u64 val;
+};
+static struct om_cumul errs;
+
+static void collect_errors(struct bturblat_bpf *obj)
+{
+	static struct err_row rows[URB_MAX_ERRORS];
+	int n = map__drain_rows(bpf_map__fd(obj->maps.errors), rows, URB_MAX_ERRORS);
+
+	om__accumulate_rows(&errs.rows, &errs.n, &errs.cap, rows, n);
+}
+
+/* Per status, as the summary's "completed with error" lines: labels dev
+ * (always: the error key has the controller), type and status (its errno
+ * name).  Their sum is btbpf_urb_failed_total, unless the error table
+ * was full. */
+static void write_errors(FILE *f)
+{
+	const char *name = "btbpf_urb_errors_total";
+	char dev[12], eb[16];
+	int i;
+
+	om__family(f, name, "counter", "URBs completed with an error status, per status (errno name)");
+	for (i = 0; i < errs.n; i++) {
+		const struct err_row *e = (const struct err_row *)errs.rows + i;
+		struct om_labels l = { "" };
+
+		om__label(&l, "dev", hci__name(e->key.dev, dev));
+		om__label(&l, "type", type_name(e->key.type));
+		om__label(&l, "status", errno__name(e->key.status, eb));
+		om__sample(f, name, &l, e->val);
+	}
+}
+
 static void dev_label(struct om_labels *l, __u16 key_dev)
 {
 	char dev[12];
@@ -244,6 +283,7 @@ static void write_metrics(FILE *f, void *ctx)
 	om__run_counter(f, "btbpf_urb_sent_total", "Frames stamped at btusb_send_frame", s->sent);
 	om__run_counter(f, "btbpf_urb_completed_total", "Completions paired with a stamp (ok or error)", s->completed);
 	om__run_counter(f, "btbpf_urb_failed_total", "URBs completed with an error status", s->failed);
+	write_errors(f);
 	om__run_counter(f, "btbpf_urb_submit_errors_total", "btusb_send_frame failures: no URB", s->submit_errors);
 	om__run_counter(f, "btbpf_urb_untracked_total", "Completions of URBs sent before tracing began", s->untracked);
 	om__run_counter(f, "btbpf_urb_dropped_total", "Stamps not stored: the start map was full", s->dropped);
@@ -258,6 +298,7 @@ static bool print_hists(void *ctx, bool final)
 	struct bturblat_bpf *obj = ctx;
 	static struct row rows[URB_MAX_HISTS];
 
+	collect_errors(obj);
 	if (om_env.path)
 		om__print_map(bpf_map__fd(obj->maps.hists), rows, URB_MAX_HISTS, row_cmp, print_row,
 			      &cumul, write_metrics, obj, final);
@@ -267,25 +308,26 @@ static bool print_hists(void *ctx, bool final)
 }
 
 /* "completed with error: hci0 ACL ENOENT 2", one line per (dev, type,
- * status); JSON: an "errors" array. */
-static void print_errors(int fd)
+ * status) since the start; JSON: an "errors" array. */
+static void print_errors(struct bturblat_bpf *obj)
 {
-	static struct { struct err_key key; __u64 val; } errs[URB_MAX_ERRORS];
 	char dev[12], name[16];
-	int n = map__drain_rows(fd, errs, URB_MAX_ERRORS), i;
+	int i;
 
+	collect_errors(obj);
 	if (common_env.json)
 		printf("\"errors\":[");
-	for (i = 0; i < n; i++) {
-		const char *err = errno__name(errs[i].key.status, name);
+	for (i = 0; i < errs.n; i++) {
+		const struct err_row *e = (const struct err_row *)errs.rows + i;
+		const char *err = errno__name(e->key.status, name);
 
 		if (common_env.json)
 			printf("%s{\"dev\":\"%s\",\"type\":\"%s\",\"status\":\"%s\",\"count\":%llu}",
-			       i ? "," : "", hci__name(errs[i].key.dev, dev), type_name(errs[i].key.type),
-			       err, (unsigned long long)errs[i].val);
+			       i ? "," : "", hci__name(e->key.dev, dev), type_name(e->key.type),
+			       err, (unsigned long long)e->val);
 		else
-			printf("completed with error: %s %s %s %llu\n", hci__name(errs[i].key.dev, dev),
-			       type_name(errs[i].key.type), err, (unsigned long long)errs[i].val);
+			printf("completed with error: %s %s %s %llu\n", hci__name(e->key.dev, dev),
+			       type_name(e->key.type), err, (unsigned long long)e->val);
 	}
 	if (common_env.json)
 		printf("]");
@@ -306,7 +348,7 @@ static void print_summary(struct bturblat_bpf *obj)
 		       (unsigned long long)s->failed, (unsigned long long)s->submit_errors,
 		       inflight, (unsigned long long)s->untracked,
 		       (unsigned long long)s->dropped, (unsigned long long)s->replaced);
-		print_errors(bpf_map__fd(obj->maps.errors));
+		print_errors(obj);
 		printf("}}\n");
 		return;
 	}
@@ -316,7 +358,7 @@ static void print_summary(struct bturblat_bpf *obj)
 	printf("untracked %llu, dropped %llu, replaced %llu\n",
 	       (unsigned long long)s->untracked, (unsigned long long)s->dropped,
 	       (unsigned long long)s->replaced);
-	print_errors(bpf_map__fd(obj->maps.errors));
+	print_errors(obj);
 	if (s->dropped || s->replaced)
 		warnx_tool("some URBs could not be timed: see the counters (man bturblat, FIELDS)");
 }

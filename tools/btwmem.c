@@ -30,6 +30,7 @@ static struct env {
 	__u32 pid;
 	bool per_pid;
 	bool per_sock;
+	bool per_cgroup;
 	bool percent;
 	bool wait;
 	bool heatmap;
@@ -38,8 +39,8 @@ static struct env {
 const char argp_program_doc[] =
 "Show how full the send buffers of Bluetooth L2CAP, SCO and ISO sockets are.\n"
 "\n"
-"USAGE: btwmem [-h] [-T] [-j] [-P | -S] [-%] [-w] [-p PID] [--cgroup PATH] [--heatmap]\n"
-"              [--openmetrics PATH [-q]] [interval [count]]\n"
+"USAGE: btwmem [-h] [-T] [-j] [-P | -S | -G] [-%] [-w] [-p PID] [--cgroup PATH]\n"
+"              [--heatmap] [--openmetrics PATH [-q]] [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
 "    btwmem                # wmem bytes per protocol, print on Ctrl-C\n"
@@ -47,6 +48,7 @@ const char argp_program_doc[] =
 "    btwmem -%             # wmem as a percentage of sndbuf\n"
 "    btwmem -P             # one histogram per process\n"
 "    btwmem -S             # one histogram per socket, with the peer address\n"
+"    btwmem -G             # one histogram per cgroup v2 (service, container)\n"
 "    btwmem -w             # add the time blocked senders waited for space\n"
 "    btwmem -p 1234        # only PID 1234\n"
 "    btwmem --cgroup /sys/fs/cgroup/user.slice   # only processes of that cgroup v2\n"
@@ -64,6 +66,7 @@ static const struct argp_option opts[] = {
 	{ "wait", 'w', NULL, 0, "Add a histogram of the time blocked senders waited for buffer space", 0 },
 	{ "heatmap", OPT_HEATMAP, NULL, 0, "One line per interval, one shaded cell per bucket", 0 },
 	CLI_OPTION_CGROUP,
+	CLI_OPTION_PER_CGROUP,
 	CLI_OPTION_OPENMETRICS,
 	CLI_OPTION_QUIET,
 	{},
@@ -81,6 +84,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'S':
 		env.per_sock = true;
 		break;
+	case 'G':
+		env.per_cgroup = true;
+		break;
 	case '%':
 		env.percent = true;
 		break;
@@ -93,10 +99,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_CGROUP:
 		return cgroup__parse_arg(key, arg, state);
 	case ARGP_KEY_END:
-		if (env.per_pid && env.per_sock)
-			argp_error(state, "-P and -S are exclusive");
-		if (env.heatmap && (env.per_pid || env.per_sock || env.wait))
-			argp_error(state, "--heatmap shows one row per protocol: not with -P, -S or -w");
+		if (env.per_pid + env.per_sock + env.per_cgroup > 1)
+			argp_error(state, "-P, -S and -G are exclusive");
+		if (env.heatmap && (env.per_pid || env.per_sock || env.per_cgroup || env.wait))
+			argp_error(state, "--heatmap shows one row per protocol: not with -P, -S, -G or -w");
 		/* a heatmap is a time axis: one row per second unless told */
 		if (env.heatmap && !hist_env.ia.interval)
 			hist_env.ia.interval = 1;
@@ -126,13 +132,15 @@ static int row_cmp(const void *a, const void *b)
 
 	if (x->proto != y->proto)
 		return x->proto - y->proto;
+	if (x->cgroup != y->cgroup)
+		return x->cgroup < y->cgroup ? -1 : 1;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
 	return x->sk < y->sk ? -1 : x->sk > y->sk;
 }
 
 /* Moves every entry of the BPF map into rows (so each interval starts
- * from zero), sorted by protocol, then PID, then socket. */
+ * from zero), sorted by protocol, then cgroup, PID, socket. */
 static int drain(int fd, struct row *rows)
 {
 	int n = map__drain_rows(fd, rows, WMEM_MAX_KEYS);
@@ -145,9 +153,11 @@ static int drain(int fd, struct row *rows)
 
 static void print_label(const struct row *r)
 {
-	char peer[18];
+	char peer[18], cg[24];
 
 	printf("proto = %s", proto_name(r->key.proto));
+	if (env.per_cgroup)
+		printf(", cgroup = %s", cgroup__path(r->key.cgroup, cg));
 	if (env.per_pid)
 		printf(", pid = %u, comm = %.*s", r->key.pid, TASK_COMM_LEN, r->val.comm);
 	if (env.per_sock) {
@@ -195,12 +205,17 @@ static void print_text(const struct row *r)
 static void print_json(const struct row *r, const char *time)
 {
 	const struct wmem_val *v = &r->val;
-	char peer[18];
+	char peer[18], cg[24];
 
 	printf("{");
 	if (time)
 		printf("\"time\":\"%s\",", time);
 	printf("\"proto\":\"%s\"", proto_name(r->key.proto));
+	if (env.per_cgroup) {
+		printf(",\"cgroup\":");
+		json__string_n(stdout, cgroup__path(r->key.cgroup, cg), 4096);
+		printf(",\"cgroup_id\":%llu", (unsigned long long)r->key.cgroup);
+	}
 	if (env.per_pid || env.per_sock) {
 		printf(",\"pid\":%u,\"comm\":", env.per_pid ? r->key.pid : v->last_pid);
 		json__string_n(stdout, v->comm, TASK_COMM_LEN);
@@ -390,7 +405,8 @@ static void accumulate(const struct row *rows, int n)
 		       offsetof(struct wmem_val, wmem_max), merge_row);
 }
 
-/* proto; with -P pid and comm; with -S the socket and its peer */
+/* proto; with -P pid and comm; with -S the socket and its peer; with -G
+ * the cgroup's path (its id when it is gone) */
 static void row_labels(struct om_labels *l, const struct row *r)
 {
 	char buf[24];
@@ -400,6 +416,8 @@ static void row_labels(struct om_labels *l, const struct row *r)
 	for (i = 0; buf[i]; i++)
 		buf[i] |= 0x20;		/* lower case, as -P of btsnoop-sock takes */
 	om__label(l, "proto", buf);
+	if (env.per_cgroup)
+		om__label(l, "cgroup", cgroup__path(r->key.cgroup, buf));
 	if (env.per_pid) {
 		snprintf(buf, sizeof(buf), "%u", r->key.pid);
 		om__label(l, "pid", buf);
@@ -499,6 +517,8 @@ static bool print_interval(void *ctx, bool final)
 	static struct row rows[WMEM_MAX_KEYS];
 	int n = drain(bpf_map__fd(obj->maps.hists), rows);
 
+	if (env.per_cgroup)
+		cgroup__paths_refresh();	/* once for the file and the text */
 	if (om_env.path) {
 		print_interval_om(obj, rows, n, final);
 		if (!hist_env.ia.interval && !final)
@@ -546,6 +566,7 @@ int main(int argc, char **argv)
 	obj->rodata->targ_per_sock = env.per_sock;
 	obj->rodata->targ_percent = env.percent;
 	obj->rodata->targ_cgroup = cgroup_fd >= 0;
+	obj->rodata->targ_per_cgroup = env.per_cgroup;
 
 	/* SCO needs CONFIG_BT_BREDR and ISO 6.0+ with CONFIG_BT_LE: optional */
 	struct probe probes[] = {

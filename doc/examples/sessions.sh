@@ -33,6 +33,24 @@ PY
 	kill $_d 2>/dev/null; wait $_d 2>/dev/null
 }
 
+# Two services in cgroups of their own (made here, as systemd would):
+# a.service sends 3 frames of 200 bytes, b.service 8, at the same time.
+tr_cg() {
+	_cg=/sys/fs/cgroup
+	grep -q "^[^ ]* $_cg cgroup2 " /proc/mounts || mount -t cgroup2 none $_cg
+	mkdir -p $_cg/example.slice/a.service $_cg/example.slice/b.service
+	l2test -r -i hci1 -P 4113 > /dev/null 2>&1 &
+	_srv=$!
+	sleep 0.5
+	for _c in a:3 b:8; do
+		sh -c 'echo $$ > "$1/cgroup.procs" && exec l2test -s -i hci0 -P 4113 -N "$2" -b 200 -g 1000 "$3"' \
+			sh $_cg/example.slice/${_c%:*}.service ${_c#*:} "$ADDR1" > /dev/null 2>&1 &
+	done
+	sleep 3
+	kill $_srv 2>/dev/null; wait $_srv 2>/dev/null
+	sleep 1.2
+}
+
 # USB controller: an l2ping of 5 echoes and two HCI commands
 tr_usb() {
 	l2ping -i $USB_HCI -c 5 $PEER_ADDR > /dev/null 2>&1
@@ -87,6 +105,7 @@ session snoop-default tr_l2 btsnoop-sock
 session snoop-a tr_l2 btsnoop-sock -a
 session snoop-L tr_l2 btsnoop-sock -T -L -P l2cap
 session snoop-c tr_l2 btsnoop-sock -c
+session snoop-cG tr_cg btsnoop-sock -c -G
 session snoop-x tr_eagain btsnoop-sock -x
 session snoop-j tr_l2 btsnoop-sock -j -P l2cap
 help btsnoop-sock
@@ -108,6 +127,7 @@ help bthcicredits
 session wmem-default tr_eagain btwmem
 session wmem-percent tr_eagain btwmem -%
 session wmem-S tr_l2big btwmem -S
+session wmem-G tr_cg btwmem -G
 help btwmem
 
 # bturblat needs a controller driven by btusb: the USB test bed instead.

@@ -267,7 +267,14 @@ int main(void)
 	expect_tool_usage("btpktlat", "-M 5", "-C", "-C and -m shape the histograms: not with -M");
 	expect_tool_usage("btpktlat", "-m", "-M 5", "-C and -m shape the histograms: not with -M");
 	expect_tool_usage("btwmem", "-p", "abc", "invalid PID: 'abc'");
-	expect_tool_usage("btwmem", "--heatmap", "-S", "not with -P, -S or -w");
+	expect_tool_usage("btwmem", "--heatmap", "-S", "not with -P, -S, -G or -w");
+	/* -G: a key of its own, one key per run; counts only */
+	expect_tool_usage("btwmem", "-G", "-P", "-P, -S and -G are exclusive");
+	expect_tool_usage("btwmem", "-S", "-G", "-P, -S and -G are exclusive");
+	expect_tool_usage("btwmem", "-P", "-S", "-P, -S and -G are exclusive");
+	expect_tool_usage("btwmem", "--heatmap", "-G", "not with -P, -S, -G or -w");
+	expect_tool_usage("btsnoop-sock", "-G", NULL, "-G/--per-cgroup needs -c/--count");
+	expect_tool_usage("btsnoop-sock", "-G", "-x", "-G/--per-cgroup needs -c/--count");
 	expect_openmetrics_refused();
 	return unit_done("cli");
 }

@@ -29,6 +29,8 @@ t_snoop() {
 	_ev=$TOOL_PID
 	start_tool sc "$SNOOP" -j -c -T || return
 	_cnt=$TOOL_PID
+	start_tool sg "$SNOOP" -j -c -G || return
+	_cg=$TOOL_PID
 	l2test_pair 5 222
 	_h=$(l2cap_handle)
 	l2test -d -i hci1 -P 4115 > /dev/null 2>&1 &
@@ -50,6 +52,8 @@ t_snoop() {
 	check_eq "btsnoop-sock -j: exit status" 0 $?
 	stop_pid $_cnt INT
 	check_eq "btsnoop-sock -j -c: exit status" 0 $?
+	stop_pid $_cg INT
+	check_eq "btsnoop-sock -j -c -G: exit status" 0 $?
 	[ "${_eagain:-0}" -gt 0 ] && ok "the EAGAIN sender hit EAGAIN ($_res)" ||
 		not_ok "the EAGAIN sender never hit EAGAIN ($_res)"
 	jcheck btsnoop-sock "$T/sj.out" "btsnoop-sock -j -T" --kind event --min-lines 10 \
@@ -90,6 +94,12 @@ t_snoop() {
 		--eq "rctest's row and krfcommd's" \
 		"[(r['calls'], r['bytes']) for r in where('count', pid=$_rc, proto='RFCOMM', dir='W')] + [r['kthread'] for r in where('count', comm='krfcommd', proto='L2CAP', dir='W')]" \
 		"[(3, 300), True]"
+	# -G: everything here runs in the root cgroup (id 1); the same calls
+	_pp=$(/usr/bin/python3 -c 'import json, sys; print(sum(r["calls"] for r in map(json.loads, open(sys.argv[1])) if (r["proto"], r["dir"]) == ("L2CAP", "W")))' "$T/sc.out")
+	jcheck btsnoop-sock "$T/sg.out" "btsnoop-sock -j -c -G" --kind count \
+		--eq "every row in the root cgroup (id 1)" "sorted(set(r['cgroup_id'] for r in rows['count']))" "[1]" \
+		--eq "L2CAP W calls: as many as the per-process rows' ($_pp)" \
+		"total(where('count', proto='L2CAP', dir='W'), 'calls')" "$_pp"
 	check_detached "btsnoop-sock -j"
 	jcoverage btsnoop-sock
 }
@@ -105,8 +115,10 @@ t_wmem() {
 	_ws=$TOOL_PID
 	start_tool wh "$WMEM" -j --heatmap || return
 	_wh=$TOOL_PID
+	start_tool wg "$WMEM" -j -G || return
+	_wg=$TOOL_PID
 	l2test_pair 6 300
-	for _p in $_wd $_wp $_ws $_wh; do
+	for _p in $_wd $_wp $_ws $_wh $_wg; do
 		stop_pid $_p INT
 		check_eq "btwmem -j ($_p): exit status" 0 $?
 	done
@@ -130,6 +142,9 @@ t_wmem() {
 		--eq "L2CAP rows add up to 6 sends" "total(where('heatmap', proto='L2CAP'), 'sends')" 6 \
 		--eq "each row's cells add up to its sends" \
 		"all(sum(h['cells']) == h['sends'] for h in rows['heatmap'])" True
+	jcheck btwmem "$T/wg.out" "btwmem -j -G" --kind section \
+		--eq "one L2CAP section, the root cgroup (id 1): 6 sends" \
+		"[(s['cgroup_id'], s['sends']) for s in where('section', proto='L2CAP')]" "[(1, 6)]"
 	check_detached "btwmem -j"
 	jcoverage btwmem
 }

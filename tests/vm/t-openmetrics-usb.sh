@@ -2,7 +2,8 @@
 # controller driven by the real btusb driver): two rounds of l2ping
 # traffic, the file's per-type _count equal to the driver's own TX counters
 # since the start (cumulative over a 1 s interval that resets the text),
-# every version of the file accepted by promtool, the text unchanged.
+# every version of the file accepted by promtool, the text unchanged; an
+# error status exported under its errno name.
 # Sourced by guest-test.sh (helpers in lib.sh).
 URB=$BUILD/bturblat
 OMDIR=$T/textfile
@@ -68,3 +69,39 @@ done
 check_eq "promtool accepts all $(ls "$T/versions" | wc -l) versions seen and the final file" "" "$_bad"
 check_eq "no stderr" "" "$(cat "$T/urb.err")"
 check_detached "bturblat --openmetrics"
+
+# An error status, per status in the file: a command URB the frozen bridge
+# never answers is completed with an error when the controller is closed
+# (btusb_close kills it; as t-bturblat.sh's t_errors).  The file's
+# btbpf_urb_errors_total has that one URB under the status the text's
+# "completed with error" line names; btbpf_urb_failed_total counts it too.
+ERR=$OMDIR/err.prom
+_br=$(pgrep -f "btbridge usb --name btbridge" | head -1)
+if [ -z "$_br" ]; then
+	not_ok "error status: no btbridge usb process"
+elif start_bg urberr "$URB" -t cmd --openmetrics "$ERR"; then
+	_p=$TOOL_PID
+	kill -STOP $_br
+	# hcitool waits for the command's event, which never comes
+	timeout 20 hcitool -i $USB_HCI cmd 0x04 0x0001 > /dev/null 2>&1 &
+	_hc=$!
+	sleep 1
+	timeout 30 hciconfig $USB_HCI down
+	kill -CONT $_br
+	{ kill $_hc; wait $_hc; } 2>/dev/null
+	stop_pid $_p INT
+	check_eq "error status: exit 0 after SIGINT" 0 $?
+	_st=$(sed -n "s/^completed with error: $USB_HCI CMD \(E[A-Z]*\) 1$/\1/p" "$T/urberr.out")
+	sed -n 's/^completed with error/# &/p' "$T/urberr.out"
+	check_eq "error status: the text names one failed CMD URB (failed 1)" "1 yes" \
+		"$(sfield failed "$T/urberr.out") $([ -n "$_st" ] && echo yes)"
+	check_eq "error status: btbpf_urb_errors_total{dev=$USB_HCI,type=CMD,status=$_st} 1, the family's only sample" \
+		"btbpf_urb_errors_total{dev=\"$USB_HCI\",type=\"CMD\",status=\"$_st\"} 1" \
+		"$(grep '^btbpf_urb_errors_total{' "$ERR")"
+	check_eq "error status: btbpf_urb_failed_total 1" 1 \
+		"$(awk '$1 == "btbpf_urb_failed_total" { print $2 }' "$ERR")"
+	promtool check metrics < "$ERR" > "$T/promtool.out" 2>&1
+	_rc=$?
+	check_eq "error status: promtool accepts the file ($(head -c 300 "$T/promtool.out"))" 0 $_rc
+	check_detached "bturblat --openmetrics, error status"
+fi

@@ -138,8 +138,8 @@ vmtest: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
 
 test: check vmtest
 
-# BlueZ's testers traced, all five (make vmtest runs l2cap, sco and iso:
-# rfcomm- and mgmt-tester take minutes each under TCG).
+# BlueZ's testers traced, all five (make vmtest runs l2cap, sco, iso and rfcomm:
+# mgmt-tester takes many minutes under TCG).
 vmtest-bluez: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
 	$(Q)BTBPF_BLUEZ_TESTERS="l2cap sco iso rfcomm mgmt" BTBPF_BLUEZ_BARE_RUNS=2 \
 		tests/vm/run-tests.sh tests/vm/t-bluez.sh

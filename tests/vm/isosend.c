@@ -8,13 +8,23 @@
  * usage: isosend -l [-i SRC_BDADDR] [-n N] [-t MS]
  *            listen for a CIS on SRC, accept one, read SDUs until N arrived,
  *            the peer left or MS milliseconds passed quietly (default 5000);
- *            prints "accepted" and then "received S SDUs, BYTES bytes"
- *        isosend [-i SRC_BDADDR] [-n N] [-b BYTES] [-w MS] DST_BDADDR
+ *            prints "listening", "accepted", "received S SDUs, BYTES bytes"
+ *        isosend -l -B [-i SRC_BDADDR] [-n N] [-t MS] BCAST_BDADDR
+ *            the same as a broadcast receiver: BIS 1 of BCAST's BIG
+ *        isosend [-i SRC_BDADDR] [-n N] [-b BYTES] [-w MS] [-g] DST_BDADDR
  *            connect a CIS to DST (the LE ACL link comes with it) and send N
  *            SDUs of BYTES (default 10 of 100); waits until the kernel has
  *            handed every SDU to the driver, then MS milliseconds (default
  *            1000) for the last completions, before it closes; prints
- *            "connected sdu S mtu-check ok" and "sent N SDUs of B bytes"
+ *            "connected sdu S" (the SDU size the kernel settled on) and
+ *            "sent N SDUs of B bytes"
+ *        isosend -B [-i SRC_BDADDR] [-n N] [-b BYTES] [-w MS] [-g]
+ *            the same as a broadcaster: one BIS in a new BIG.  With -g
+ *            (either sender) it waits for a line on stdin between
+ *            "connected" and the first SDU: BlueZ's emulator tells a
+ *            receiver about a BIG only when it syncs to the broadcaster's
+ *            periodic advertising, so the receiver must start after the
+ *            BIG exists and be synced before the SDUs go out
  *
  * Both modes first turn on the kernel's experimental ISO socket feature
  * through mgmt (Set Experimental Feature, the ISO socket UUID), as BlueZ's
@@ -50,13 +60,27 @@
 #define MGMT_EV_CMD_STATUS 0x0002
 #define BT_ISO_QOS_UNSET 0xff	/* CIG/CIS: let the kernel pick */
 #define BT_ISO_PHY_2M 0x02
+#define BT_ISO_SYNC_TIMEOUT 0x07d0	/* 20 s */
 
 #include "bdaddr.h"
 
+/* what a broadcast receiver binds to besides its own address */
+#define ISO_MAX_NUM_BIS 0x1f
+struct sockaddr_iso_bc {
+	bdaddr_t bc_bdaddr;
+	uint8_t bc_bdaddr_type;
+	uint8_t bc_sid;
+	uint8_t bc_num_bis;
+	uint8_t bc_bis[ISO_MAX_NUM_BIS];
+};
+
+/* The kernel's: iso_bc starts at offset 9, inside sizeof (10); a bind
+ * with it must be exactly sizeof(struct sockaddr_iso) + sizeof(iso_bc). */
 struct sockaddr_iso {
 	sa_family_t iso_family;
 	bdaddr_t iso_bdaddr;
 	uint8_t iso_bdaddr_type;
+	struct sockaddr_iso_bc iso_bc[];
 };
 
 struct sockaddr_hci {
@@ -117,15 +141,18 @@ static const uint8_t iso_socket_uuid[16] = {
 };
 
 struct opts {
-	bdaddr_t src, dst;
-	int listen, count, bytes, wait_ms;
+	bdaddr_t src, dst, bcast_src;
+	int listen, bcast, gate, count, bytes, wait_ms;
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: isosend -l [-i SRC_BDADDR] [-n N] [-t MS]\n"
-		"       isosend [-i SRC_BDADDR] [-n N] [-b BYTES] [-w MS]"
-		" DST_BDADDR\n");
+		"       isosend -l -B [-i SRC_BDADDR] [-n N] [-t MS]"
+		" BCAST_BDADDR\n"
+		"       isosend [-i SRC_BDADDR] [-n N] [-b BYTES] [-w MS] [-g]"
+		" DST_BDADDR\n"
+		"       isosend -B [-i SRC_BDADDR] [-n N] [-b BYTES] [-w MS] [-g]\n");
 	exit(2);
 }
 
@@ -202,25 +229,63 @@ static int enable_iso_sockets(void)
 	return 0;
 }
 
-static int iso_socket(const bdaddr_t *src)
+/*
+ * An ISO socket bound to SRC; for a broadcast receiver (bc != NULL) also to
+ * the broadcaster's address and BIS 1 of its BIG (SID 0, the first
+ * advertising set, which is where the kernel puts its broadcast).
+ */
+static int iso_socket(const bdaddr_t *src, const bdaddr_t *bc)
 {
-	struct sockaddr_iso a = {
-		.iso_family = AF_BLUETOOTH,
-		.iso_bdaddr = *src,
-		.iso_bdaddr_type = BDADDR_LE_PUBLIC,
-	};
+	union {
+		struct sockaddr_iso a;
+		uint8_t room[sizeof(struct sockaddr_iso) +
+			     sizeof(struct sockaddr_iso_bc)];
+	} u = { .room = { 0 } };
+	socklen_t len = sizeof(u.a);
 	int sk = socket(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_ISO);
 
 	if (sk < 0) {
 		perror("isosend: socket(BTPROTO_ISO)");
 		return -1;
 	}
-	if (bind(sk, (struct sockaddr *)&a, sizeof(a)) < 0) {
+	u.a.iso_family = AF_BLUETOOTH;
+	u.a.iso_bdaddr = *src;
+	u.a.iso_bdaddr_type = BDADDR_LE_PUBLIC;
+	if (bc) {
+		u.a.iso_bc->bc_bdaddr = *bc;
+		u.a.iso_bc->bc_bdaddr_type = BDADDR_LE_PUBLIC;
+		u.a.iso_bc->bc_num_bis = 1;
+		u.a.iso_bc->bc_bis[0] = 1;
+		len = sizeof(u.room);
+	}
+	if (bind(sk, (struct sockaddr *)&u.a, len) < 0) {
 		perror("isosend: bind");
 		close(sk);
 		return -1;
 	}
 	return sk;
+}
+
+/* The QoS of a sender: N SDUs of `bytes` every 10 ms on the 2M PHY.  A
+ * CIS goes central to peripheral only (in stays off); a BIS from the
+ * broadcaster, in a BIG and BIS the kernel picks. */
+static void sender_qos(struct bt_iso_qos *qos, int bcast, int bytes)
+{
+	struct bt_iso_io_qos io = {
+		.interval = 10000, .latency = 10, .sdu = bytes,
+		.phy = BT_ISO_PHY_2M, .rtn = 2,
+	};
+
+	memset(qos, 0, sizeof(*qos));
+	if (!bcast) {
+		qos->ucast.cig = qos->ucast.cis = BT_ISO_QOS_UNSET;
+		qos->ucast.out = io;
+		return;
+	}
+	qos->bcast.big = qos->bcast.bis = BT_ISO_QOS_UNSET;
+	qos->bcast.sync_factor = 1;
+	qos->bcast.out = io;
+	qos->bcast.sync_timeout = qos->bcast.timeout = BT_ISO_SYNC_TIMEOUT;
 }
 
 /* Reads SDUs until `want` arrived, the link went or `quiet_ms` passed. */
@@ -230,7 +295,7 @@ static int do_listen(const struct opts *o)
 	long bytes = 0;
 	int sk, nsk, got = 0;
 
-	sk = iso_socket(&o->src);
+	sk = iso_socket(&o->src, o->bcast ? &o->bcast_src : NULL);
 	if (sk < 0)
 		return 1;
 	if (listen(sk, 1) < 0) {
@@ -287,19 +352,13 @@ static int do_send(const struct opts *o)
 		.iso_bdaddr = o->dst,
 		.iso_bdaddr_type = BDADDR_LE_PUBLIC,
 	};
-	struct bt_iso_io_qos io = {
-		.interval = 10000, .latency = 10, .sdu = o->bytes,
-		.phy = BT_ISO_PHY_2M, .rtn = 2,
-	};
-	struct bt_iso_qos qos = { .ucast = {
-		.cig = BT_ISO_QOS_UNSET, .cis = BT_ISO_QOS_UNSET,
-		.out = io,	/* central to peripheral only: in stays off */
-	} };
+	struct bt_iso_qos qos;
 	socklen_t len = sizeof(qos);
 	uint8_t sdu[4096];
 	int sk, i, sent = 0;
 
-	sk = iso_socket(&o->src);
+	sender_qos(&qos, o->bcast, o->bytes);
+	sk = iso_socket(&o->src, NULL);
 	if (sk < 0)
 		return 1;
 	if (setsockopt(sk, SOL_BLUETOOTH, BT_ISO_QOS, &qos, sizeof(qos)) < 0) {
@@ -315,8 +374,13 @@ static int do_send(const struct opts *o)
 		perror("isosend: getsockopt(BT_ISO_QOS)");
 		return 1;
 	}
+	/* ucast.out and bcast.out lie at the same offset */
 	printf("connected sdu %u\n", qos.ucast.out.sdu);
 	fflush(stdout);
+	if (o->gate && !fgets((char *)sdu, sizeof(sdu), stdin)) {
+		fprintf(stderr, "isosend: no go line on stdin\n");
+		return 1;
+	}
 	for (i = 0; i < o->count; i++) {
 		memset(sdu, i & 0xff, o->bytes);
 		if (write(sk, sdu, o->bytes) != o->bytes) {
@@ -339,9 +403,11 @@ int main(int argc, char **argv)
 	struct opts o = { .count = 10, .bytes = 100, .wait_ms = -1 };
 	int c;
 
-	while ((c = getopt(argc, argv, "li:n:b:w:t:")) != -1) {
+	while ((c = getopt(argc, argv, "lBgi:n:b:w:t:")) != -1) {
 		switch (c) {
 		case 'l': o.listen = 1; break;
+		case 'B': o.bcast = 1; break;
+		case 'g': o.gate = 1; break;
 		case 'i':
 			if (parse_bdaddr(optarg, &o.src))
 				usage();
@@ -355,10 +421,13 @@ int main(int argc, char **argv)
 	}
 	if (o.wait_ms < 0)
 		o.wait_ms = o.listen ? 5000 : 1000;
+	/* an address for a CIS sender (its peer) and a BIS receiver (the
+	 * broadcaster); none for the others */
 	if (o.count < 1 || o.bytes < 1 || o.bytes > 4096 ||
-	    (o.listen ? optind != argc : optind != argc - 1))
+	    optind != argc - (o.listen == o.bcast))
 		usage();
-	if (!o.listen && parse_bdaddr(argv[optind], &o.dst))
+	if (optind < argc &&
+	    parse_bdaddr(argv[optind], o.listen ? &o.bcast_src : &o.dst))
 		usage();
 	if (enable_iso_sockets() < 0)
 		return 1;

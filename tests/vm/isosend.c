@@ -8,6 +8,7 @@
  * usage: isosend -l [-i SRC_BDADDR] [-n N] [-t MS]
  *            listen for a CIS on SRC, accept one, read SDUs until N arrived,
  *            the peer left or MS milliseconds passed quietly (default 5000);
+ *            gives up when nothing came to accept in 30 s;
  *            prints "listening", "accepted", "received S SDUs, BYTES bytes"
  *        isosend -l -B [-i SRC_BDADDR] [-n N] [-t MS] BCAST_BDADDR
  *            the same as a broadcast receiver: BIS 1 of BCAST's BIG
@@ -60,6 +61,7 @@
 #define MGMT_EV_CMD_STATUS 0x0002
 #define BT_ISO_QOS_UNSET 0xff	/* CIG/CIS: let the kernel pick */
 #define BT_ISO_PHY_2M 0x02
+#define ACCEPT_MS 30000	/* a receiver gives up when no link came */
 #define BT_ISO_SYNC_TIMEOUT 0x07d0	/* 20 s */
 
 #include "bdaddr.h"
@@ -304,6 +306,12 @@ static int do_listen(const struct opts *o)
 	}
 	printf("listening\n");
 	fflush(stdout);
+	if (poll(&(struct pollfd){ .fd = sk, .events = POLLIN }, 1,
+		 ACCEPT_MS) <= 0) {
+		fprintf(stderr, "isosend: nothing to accept in %d ms\n",
+			ACCEPT_MS);
+		return 1;
+	}
 	nsk = accept(sk, NULL, NULL);
 	if (nsk < 0) {
 		perror("isosend: accept");

@@ -166,9 +166,10 @@ for mode in fentry kprobe; do
 done
 # BlueZ 5.66's btvirt ends with SIGSEGV (status 139) when hci1 ends its BIG
 # sync on 6.12 (a use-after-free in its LE BIG Terminate Sync, which walks
-# the connection list while freeing from it; on 6.1 the broadcaster's side
-# has already removed that connection and it survives): each broadcast run
-# gets a fresh emulator, and the line below says how the last one ended.
+# the connection list while freeing from it).  On 6.1 it survives: hci0's
+# kernel ends the BIS with HCI Disconnect, which removes hci1's side too, and
+# the Terminate Sync that follows finds nothing (Command Disallowed).  Each
+# broadcast run gets a fresh emulator; the line below says how it ended.
 # Every SDU was acknowledged and received before that, so no count changes.
 for mode in fentry kprobe; do
 	export BTBPF_ATTACH=$mode

@@ -94,6 +94,16 @@ sfield() {
 	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
 }
 
+# wait_line FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
+# (default 15 s); fails when it never does
+wait_line() {
+	for _i in $(seq $((${3:-15} * 10))); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_idle HCI: until the controller has no ACL link left
 wait_idle() {
 	for _i in $(seq 100); do
@@ -220,6 +230,25 @@ jcoverage() {
 	/usr/bin/python3 tests/vm/jsoncheck.py coverage "man/$_jtool.8" "$T/seen.$_jtool" "$@"
 }
 
+# wait_unregistered: until hci0 and hci1 are gone (their emulator ended)
+wait_unregistered() {
+	for _i in $(seq 100); do
+		[ -e /sys/class/bluetooth/hci0 ] || [ -e /sys/class/bluetooth/hci1 ] || break
+		sleep 0.1
+	done
+}
+
+# bt_restart: a fresh emulator, hci0 and hci1 up as bt_setup leaves them;
+# the old one is ended if it still runs.  Sets BTVIRT_STATUS to how the old
+# one ended (its exit status; 143 when this SIGTERM ended it).
+bt_restart() {
+	kill $BTVIRT_PID 2>/dev/null
+	wait $BTVIRT_PID 2>/dev/null
+	BTVIRT_STATUS=$?
+	wait_unregistered
+	bt_setup
+}
+
 # emulator_killed_midstream: l2test streams from hci0 to hci1 while
 # btvirt is frozen (a packet in flight, its only credit taken) and then
 # SIGKILLed, so both controllers are unregistered under traffic.  Returns
@@ -235,10 +264,7 @@ emulator_killed_midstream() {
 	sleep 0.5
 	kill -KILL $BTVIRT_PID
 	wait $BTVIRT_PID 2>/dev/null
-	for _i in $(seq 100); do
-		[ -e /sys/class/bluetooth/hci0 ] || [ -e /sys/class/bluetooth/hci1 ] || break
-		sleep 0.1
-	done
+	wait_unregistered
 	kill $_cli $_srv 2>/dev/null
 	wait $_cli $_srv 2>/dev/null
 }

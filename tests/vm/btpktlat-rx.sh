@@ -97,14 +97,15 @@ t_rx_json() {
 
 # A receiver that sleeps W ms before each of its SLOW recvs: each frame
 # waits on the socket queue for about W ms or more (the k-th about k * W
-# minus its arrival), so read grows and rxwork and sockq do not.  -M 200
-# prints exactly those frames, SLOWEST read; a normal run after them
-# (frames read at once) prints nothing.
+# minus its arrival), so read grows and rxwork and sockq do not (they stay
+# under half the sleep: the RX work of a loaded emulated guest was seen to
+# take 200 ms).  -M 700 prints exactly those frames, SLOWEST read; a normal
+# run after them (frames read at once) prints nothing.
 SLOW=5
-W=400
+W=1000
 t_rx_slow_reader() {
 	_m=$1
-	start_bg sm "$PKT" -r -M 200 -d hci1 || return
+	start_bg sm "$PKT" -r -M 700 -d hci1 || return
 	_sm=$TOOL_PID
 	start_bg sh "$PKT" -r -d hci1 || { stop_pid $_sm INT; return; }
 	_sh=$TOOL_PID
@@ -124,11 +125,11 @@ t_rx_slow_reader() {
 		"$T/l2recv.log"
 	l2test_pair 5 $B
 	stop_pid $_sm INT
-	check_eq "$_m: -M 200 exit status" 0 $?
+	check_eq "$_m: -M 700 exit status" 0 $?
 	stop_pid $_sh INT
 	check_eq "$_m: histogram exit status" 0 $?
 	_lines=$(awk '$NF ~ /^(rxwork|sockq|read)$/' "$T/sm.out")
-	check_eq "$_m: -M 200 prints the $SLOW delayed frames" $SLOW "$(echo "$_lines" | grep -c .)"
+	check_eq "$_m: -M 700 prints the $SLOW delayed frames" $SLOW "$(echo "$_lines" | grep -c .)"
 	check_eq "$_m: all of l2recv (pid $_pid), $B bytes, SLOWEST read" \
 		"$SLOW" "$(echo "$_lines" | awk -v p="$_pid" -v b=$B '$1 == p && $2 == "l2recv" && $6 == b && $NF == "read"' | wc -l)"
 	# READ_us is column 9; about W ms or more each (less what the
@@ -141,7 +142,7 @@ t_rx_slow_reader() {
 		test "${_rmax:-0}" -ge $(( (SLOW * W - 300) * 1000 ))
 	for _s in rxwork sockq; do
 		_x=$(stage_field $_s max "$T/sh.out")
-		check_cmd "$_m: $_s max ($_x us) did not" test "${_x:-999999999}" -lt 150000
+		check_cmd "$_m: $_s max ($_x us) did not" test "${_x:-999999999}" -lt $((W * 500))
 	done
 	check_eq "$_m: reads == read count == $SLOW + 5" "$((SLOW + 5)) $((SLOW + 5))" \
 		"$(pfield reads "$T/sh.out") $(stage_field read count "$T/sh.out")"

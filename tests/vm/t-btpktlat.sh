@@ -230,6 +230,9 @@ for mode in fentry kprobe; do
 	t_json $mode
 	t_frozen_ack $mode
 	t_frozen_sock $mode
+done
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
 	t_rx_counts "$mode -r"
 	t_rx_json "$mode -r"
 	t_rx_slow_reader "$mode -r"

@@ -28,10 +28,12 @@ t_rx_counts() {
 	_rj=$TOOL_PID
 	start_tool rp "$PKT" -r -p 1 -d hci1 || return	# init reads nothing
 	_rp=$TOOL_PID
+	start_tool ro "$PKT" -r -q -d hci1 --openmetrics "$T/rx.prom" || return
+	_ro=$TOOL_PID
 	_before=$(rx_acl hci1)
 	l2test_pair $N $B
 	_frames=$(( $(rx_acl hci1) - _before ))
-	for _p in $_rh $_rj $_rp; do
+	for _p in $_rh $_rj $_rp $_ro; do
 		stop_pid $_p INT
 		check_eq "$_m: btpktlat -r ($_p) exit status after SIGINT" 0 $?
 	done
@@ -56,6 +58,14 @@ t_rx_counts() {
 	# -p 1: l2test's reads are another process's, counted and not timed
 	check_eq "$_m: -p 1: no histogram, reads other == N" "0 $N" \
 		"$(grep -c '^stage = ' "$T/rp.out") $(pfield 'reads other' "$T/rp.out")"
+	# --openmetrics: the receive side's own family and counters
+	for _s in "rxwork $_frames" "sockq $N" "read $N" "total $N"; do
+		check_grep "$_m: --openmetrics: ${_s% *} count ${_s#* }" \
+			"^btbpf_pkt_rx_stage_seconds_count\\{dev=\"hci1\",stage=\"${_s% *}\"\\} ${_s#* }\$" "$T/rx.prom"
+	done
+	check_grep "$_m: --openmetrics: reads $N" "^btbpf_pkt_rx_reads_total\\{dev=\"hci1\"\\} $N\$" "$T/rx.prom"
+	check_grep "$_m: --openmetrics: untraced 0" "^btbpf_pkt_rx_untraced_total\\{dev=\"hci1\"\\} 0\$" "$T/rx.prom"
+	check_eq "$_m: --openmetrics: no send-side family" 0 "$(grep -c '^btbpf_pkt_stage_seconds' "$T/rx.prom")"
 	# the server's child read them all; its handle from its log
 	_h=$(sed -n 's/.*handle \([0-9]*\),.*/\1/p' "$T/l2srv.log" | head -1)
 	jcheck btpktlat "$T/rj.out" "$_m: btpktlat -r -M 0 -j -T" --kind event --min-lines $((N + 1)) \
@@ -115,6 +125,9 @@ t_rx_slow_reader() {
 		kill -0 $_rcv 2>/dev/null || break
 		sleep 0.05
 	done
+	# -p: the reader's frames only, all four stages taken at its reads
+	start_bg sp "$PKT" -r -p $_rcv -d hci1 || { stop_pid $_sm INT; stop_pid $_sh INT; return; }
+	_sp=$TOOL_PID
 	# the sender stays connected until the reader is done
 	l2test -s -i hci0 -P 4115 -N $SLOW -b $B -g $((SLOW * W + 3000)) "$ADDR1" \
 		> "$T/l2slow.log" 2>&1
@@ -128,6 +141,14 @@ t_rx_slow_reader() {
 	check_eq "$_m: -M 700 exit status" 0 $?
 	stop_pid $_sh INT
 	check_eq "$_m: histogram exit status" 0 $?
+	stop_pid $_sp INT
+	check_eq "$_m: -p exit status" 0 $?
+	check_eq "$_m: -p l2recv: every stage counts its $SLOW frames, the next run's 5 are another's" \
+		"$SLOW $SLOW $SLOW $SLOW 5" "$(for _s in rxwork sockq read total; do
+			stage_field $_s count "$T/sp.out"; done | tr '\n' ' ')$(pfield 'reads other' "$T/sp.out")"
+	_x=$(stage_field read max "$T/sp.out")
+	check_cmd "$_m: -p l2recv: read max ($_x us) grew by about $SLOW sleeps" \
+		test "${_x:-0}" -ge $(( (SLOW * W - 300) * 1000 ))
 	_lines=$(awk '$NF ~ /^(rxwork|sockq|read)$/' "$T/sm.out")
 	check_eq "$_m: -M 700 prints the $SLOW delayed frames" $SLOW "$(echo "$_lines" | grep -c .)"
 	check_eq "$_m: all of l2recv (pid $_pid), $B bytes, SLOWEST read" \

@@ -38,4 +38,9 @@
  * word are flags. */
 #define HCI_HANDLE_MASK	0x0fff
 
+/* ACL packet boundary, the low 2 of those flags (hci.h): a continuation
+ * fragment, anything else starts an L2CAP frame. */
+#define ACL_PB_MASK	0x03
+#define ACL_CONT	0x01
+
 #endif /* BTBPF_BT_H */

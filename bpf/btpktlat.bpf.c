@@ -32,6 +32,27 @@
  * a note found again at hci_send_acl (the frame was purged with its channel
  * and the address reused) is counted as dropped.  The FIFO keys nothing by
  * pointer.
+ *
+ * -r, the receive side:
+ *
+ *   rxwork hci_recv_frame entry (the driver hands the ACL frame over) ..
+ *          l2cap_recv_acldata entry (hci_rx_work took it off rx_q)
+ *   sockq  l2cap_recv_acldata entry of the L2CAP frame's first fragment ..
+ *          __sock_queue_rcv_skb entry on the receiving L2CAP socket
+ *   read   __sock_queue_rcv_skb .. skb_free_datagram in bt_sock_recvmsg,
+ *          once the data is copied out (the reader's pid)
+ *   total  hci_recv_frame of the first fragment .. the read
+ *
+ * The skb is followed by pointer from the driver to L2CAP, and again from
+ * the socket queue to the read.  In between, L2CAP passes a frame that
+ * came in one ACL fragment on as the same skb, but copies a fragmented one
+ * into a new skb (conn->rx_skb); so each first fragment's stamps are
+ * carried per connection (controller, handle) and taken by the next frame
+ * that connection queues on a socket, checked by pointer when it came
+ * whole.  Frames for no socket (signalling) leave their carry to be
+ * replaced by the next first fragment.  rxwork is a histogram of every ACL
+ * frame, sockq of every L2CAP frame queued, read and total of every frame
+ * read; with -p, all four are added at the read, for PID's reads only.
  */
 #include "btbpf.bpf.h"
 #include "btpktlat.h"
@@ -94,6 +115,46 @@ struct {
 	__type(value, struct frame);
 } frames SEC(".maps");
 
+/* -r */
+struct rx_stats rx_stats = {};
+
+/* A connection's L2CAP frame being received: its first fragment's stamps. */
+struct rx_carry {
+	__u64 t0;		/* hci_recv_frame; 0: before tracing */
+	__u64 t1;		/* l2cap_recv_acldata */
+	__u64 skb;		/* the first fragment, the frame's skb if it came whole */
+	__u32 nfrags;
+};
+
+/* A frame on a socket's receive queue. */
+struct rx_queued {
+	__u64 t0, t1, tq;
+	__u16 dev;
+	__u16 handle;
+	__u32 nfrags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_RX_FRAMES);
+	__type(key, __u64);		/* skb from hci_recv_frame */
+	__type(value, __u64);		/* its stamp */
+} rx_frames SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_RX_CONNS);
+	__type(key, __u32);		/* dev << 16 | handle */
+	__type(value, struct rx_carry);
+} rx_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_RX_QUEUED);
+	__type(key, __u64);		/* skb on a socket's receive queue */
+	__type(value, struct rx_queued);
+} rx_queued SEC(".maps");
+
 #include "events.bpf.h"
 #include "ackq.bpf.h"
 
@@ -112,6 +173,19 @@ struct skb_shared_info___pkt {
 
 struct hci_chan___pkt {
 	struct hci_conn___ack *conn;
+} __pai;
+
+/* -r: whether a socket has a file (a user's) and its receive buffer. */
+struct socket___pkt {
+	void *file;
+} __pai;
+
+struct sock___pkt {
+	struct {
+		atomic_t rmem_alloc;
+	} sk_backlog;
+	int sk_rcvbuf;
+	struct socket___pkt *sk_socket;
 } __pai;
 
 static __always_inline struct sk_buff___pkt *skb_frag_list(struct sk_buff___pkt *skb)
@@ -142,6 +216,22 @@ static __always_inline void hist_add(__u32 stage, __u16 dev, __u16 handle, __u64
 	 * smaller of two maxima (the man page says so) */
 	if (ns > h->max_ns)
 		h->max_ns = ns;
+}
+
+/* Notes val for an skb in map.  A note already there belongs to an skb
+ * that left without reaching the next hook and whose address came back:
+ * counted in *stale and replaced.  False when the map is full (*full). */
+static __always_inline bool note_skb(void *map, __u64 key, void *val, __u64 *stale, __u64 *full)
+{
+	if (!bpf_map_update_elem(map, &key, val, BPF_NOEXIST))
+		return true;
+	if (bpf_map_lookup_elem(map, &key)) {
+		counter_add(stale, 1);
+		bpf_map_update_elem(map, &key, val, BPF_EXIST);
+		return true;
+	}
+	counter_add(full, 1);
+	return false;
 }
 
 /* ---- sock: sendmsg entry and return ---- */
@@ -215,14 +305,7 @@ static int note_frag(__u32 i, void *ctx)
 		return 1;
 	if (c->tag && !(c->tag & TAG_IGNORE))
 		f.tag += i;
-	if (bpf_map_update_elem(&frames, &key, &f, BPF_NOEXIST)) {
-		if (bpf_map_lookup_elem(&frames, &key)) {
-			counter_add(&stats.frames_dropped, 1);
-			bpf_map_update_elem(&frames, &key, &f, BPF_EXIST);
-		} else {
-			counter_add(&stats.frames_full, 1);
-		}
-	}
+	note_skb(&frames, key, &f, &stats.frames_dropped, &stats.frames_full);
 	c->n++;
 	c->skb = i == 0 ? skb_frag_list(cur) : BPF_CORE_READ(cur, next);
 	return 0;
@@ -364,6 +447,191 @@ static __always_inline void ackq_unacked(struct ring_key *k, struct hci_conn___a
 {
 }
 
+/* ---- -r: the receive side ---- */
+
+static __always_inline __u32 rx_conn_key(__u16 dev, __u16 handle)
+{
+	return (__u32)dev << 16 | handle;
+}
+
+/* The driver hands an ACL frame to the HCI core: rxwork opens. */
+static __always_inline int on_recv_frame(struct hci_dev *hdev, struct sk_buff *skb)
+{
+	__u64 t0;
+
+	if (skb_pkt_type(skb) != HCI_ACLDATA_PKT ||
+	    !dev_wanted(targ_dev, BPF_CORE_READ(hdev, id)))
+		return 0;
+	t0 = bpf_ktime_get_ns();
+	if (note_skb(&rx_frames, (__u64)skb, &t0, &rx_stats.frames_stale, &rx_stats.frames_full))
+		counter_add(&rx_stats.frames, 1);
+	return 0;
+}
+
+/* hci_rx_work hands the frame to L2CAP: rxwork closes; a first fragment
+ * starts the connection's carry, a continuation is counted in it. */
+static __always_inline int on_acldata(struct acldata_args *a)
+{
+	__u64 key = (__u64)a->skb, now = bpf_ktime_get_ns(), t0 = 0, *t;
+	__u32 ck = rx_conn_key(a->dev, a->handle);
+	struct rx_carry n = {}, *c;
+
+	if (!dev_wanted(targ_dev, a->dev))
+		return 0;
+	t = bpf_map_lookup_elem(&rx_frames, &key);
+	if (t) {
+		t0 = *t;
+		bpf_map_delete_elem(&rx_frames, &key);
+		if (!targ_tgid)
+			hist_add(RX_STAGE_RXWORK, a->dev, a->handle, now - t0);
+	} else {
+		counter_add(&rx_stats.work_partial, 1);
+	}
+	if ((a->flags & ACL_PB_MASK) == ACL_CONT) {
+		counter_add(&rx_stats.conts, 1);
+		c = bpf_map_lookup_elem(&rx_conns, &ck);
+		if (c)
+			c->nfrags++;
+		else
+			counter_add(&rx_stats.conts_orphan, 1);
+		return 0;
+	}
+	counter_add(&rx_stats.starts, 1);
+	n.t0 = t0;
+	n.t1 = now;
+	n.skb = key;
+	n.nfrags = 1;
+	if (bpf_map_update_elem(&rx_conns, &ck, &n, BPF_ANY))
+		counter_add(&rx_stats.conns_full, 1);
+	return 0;
+}
+
+/* The L2CAP socket a frame is queued on, its connection, and whether the
+ * frame will be followed: a user's L2CAP socket with room for it. */
+static __always_inline bool rx_sock_conn(struct sock *sk, __u32 *ck, __u16 *dev,
+					 __u16 *handle)
+{
+	struct sock___pkt *s = (void *)sk;
+	struct hci_conn *hcon;
+
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_BLUETOOTH ||
+	    BPF_CORE_READ(sk, sk_protocol) != BTPROTO_L2CAP)
+		return false;
+	hcon = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan, conn, hcon);
+	if (!hcon)
+		return false;
+	*dev = BPF_CORE_READ(hcon, hdev, id);
+	*handle = BPF_CORE_READ(hcon, handle) & HCI_HANDLE_MASK;
+	if (!dev_wanted(targ_dev, *dev))
+		return false;
+	*ck = rx_conn_key(*dev, *handle);
+	if (!BPF_CORE_READ(s, sk_socket, file)) {
+		counter_add(&rx_stats.sockq_kernel, 1);
+		return false;
+	}
+	/* __sock_queue_rcv_skb's own first test: the frame is refused */
+	if (BPF_CORE_READ(s, sk_backlog.rmem_alloc.counter) >= BPF_CORE_READ(s, sk_rcvbuf)) {
+		counter_add(&rx_stats.rcvbuf_full, 1);
+		return false;
+	}
+	return true;
+}
+
+/* On the socket's receive queue: sockq closes, read opens.  The frame is
+ * the connection's carried one: the same skb when it came whole. */
+static __always_inline int on_sock_queue(struct sock *sk, struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb, now;
+	struct rx_queued q = {};
+	struct rx_carry *c;
+	__u16 dev, handle;
+	__u32 ck;
+
+	if (!rx_sock_conn(sk, &ck, &dev, &handle))
+		return 0;
+	c = bpf_map_lookup_elem(&rx_conns, &ck);
+	if (!c || !c->t0) {
+		counter_add(&rx_stats.sockq_partial, 1);
+		goto out;
+	}
+	if (c->nfrags == 1 && c->skb != key) {
+		counter_add(&rx_stats.sockq_unmatched, 1);
+		goto out;
+	}
+	now = bpf_ktime_get_ns();
+	q.t0 = c->t0;
+	q.t1 = c->t1;
+	q.tq = now;
+	q.dev = dev;
+	q.handle = handle;
+	q.nfrags = c->nfrags;
+	if (!targ_tgid)
+		hist_add(RX_STAGE_SOCKQ, dev, handle, now - q.t1);
+	if (note_skb(&rx_queued, key, &q, &rx_stats.queued_stale, &rx_stats.queued_full))
+		counter_add(&rx_stats.queued, 1);
+out:
+	bpf_map_delete_elem(&rx_conns, &ck);
+	return 0;
+}
+
+static __always_inline void rx_event(struct rx_queued *q, __u64 *stage_ns, __u64 now,
+				     __u32 pid, __u32 bytes)
+{
+	struct send_event *e = event_reserve(sizeof(*e));
+	int i;
+
+	if (!e)
+		return;
+	e->ts = now;
+	e->pid = pid;
+	e->bytes = bytes;
+	e->dev = q->dev;
+	e->handle = q->handle;
+	e->frags = q->nfrags;
+	for (i = 0; i < STAGE_MAX; i++)
+		e->stage_ns[i] = stage_ns[i];
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	event_submit(e);
+}
+
+/* bt_sock_recvmsg is done with the frame: read and total close.  A
+ * MSG_PEEK read leaves the skb linked on the queue (a dequeued one has
+ * next == NULL): it is read later. */
+static __always_inline int on_free_datagram(struct sk_buff___pkt *skb)
+{
+	__u64 key = (__u64)skb, tid, now, ns[STAGE_MAX];
+	struct rx_queued *q = bpf_map_lookup_elem(&rx_queued, &key);
+
+	if (!q)
+		return 0;
+	if (BPF_CORE_READ(skb, next)) {
+		counter_add(&rx_stats.peeks, 1);
+		return 0;
+	}
+	tid = bpf_get_current_pid_tgid();
+	if (!tgid_wanted(targ_tgid, tid)) {
+		counter_add(&rx_stats.reads_other, 1);
+		goto out;
+	}
+	now = bpf_ktime_get_ns();
+	ns[RX_STAGE_RXWORK] = q->t1 - q->t0;
+	ns[RX_STAGE_SOCKQ] = q->tq - q->t1;
+	ns[RX_STAGE_READ] = now - q->tq;
+	ns[RX_STAGE_TOTAL] = now - q->t0;
+	if (targ_tgid) {
+		hist_add(RX_STAGE_RXWORK, q->dev, q->handle, ns[RX_STAGE_RXWORK]);
+		hist_add(RX_STAGE_SOCKQ, q->dev, q->handle, ns[RX_STAGE_SOCKQ]);
+	}
+	hist_add(RX_STAGE_READ, q->dev, q->handle, ns[RX_STAGE_READ]);
+	hist_add(RX_STAGE_TOTAL, q->dev, q->handle, ns[RX_STAGE_TOTAL]);
+	counter_add(&rx_stats.reads, 1);
+	if (targ_events && ns[RX_STAGE_TOTAL] >= targ_min_ns)
+		rx_event(q, ns, now, tid >> 32, BPF_CORE_READ((struct sk_buff *)skb, len));
+out:
+	bpf_map_delete_elem(&rx_queued, &key);
+	return 0;
+}
+
 /* ---- the probes ---- */
 
 /* fexit sees the return value after the arguments: ctx[3] for
@@ -393,5 +661,54 @@ int BPF_KPROBE(hci_send_acl_kprobe, struct hci_chan___pkt *chan, struct sk_buff_
 { return on_send_acl(chan, skb); }
 
 ACKQ_PROBES(on_send_frame)
+
+SEC("fentry/hci_recv_frame")
+int BPF_PROG(hci_recv_frame_fentry, struct hci_dev *hdev, struct sk_buff *skb)
+{ return on_recv_frame(hdev, skb); }
+
+SEC("kprobe/hci_recv_frame")
+int BPF_KPROBE(hci_recv_frame_kprobe, struct hci_dev *hdev, struct sk_buff *skb)
+{ return on_recv_frame(hdev, skb); }
+
+/* Three arguments or four (core_fixes.bpf.h): the fourth through the
+ * helper, which fails harmlessly where there is none. */
+SEC("fentry/l2cap_recv_acldata")
+int l2cap_recv_acldata_fentry(unsigned long long *ctx)
+{
+	__u64 a[4] = {};
+	struct acldata_args r;
+
+	bpf_get_func_arg(ctx, 0, &a[0]);
+	bpf_get_func_arg(ctx, 1, &a[1]);
+	bpf_get_func_arg(ctx, 2, &a[2]);
+	bpf_get_func_arg(ctx, 3, &a[3]);
+	acldata_args(a[0], a[1], a[2], a[3], &r);
+	return on_acldata(&r);
+}
+
+SEC("kprobe/l2cap_recv_acldata")
+int BPF_KPROBE(l2cap_recv_acldata_kprobe, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
+{
+	struct acldata_args r;
+
+	acldata_args(a0, a1, a2, a3, &r);
+	return on_acldata(&r);
+}
+
+SEC("fentry/__sock_queue_rcv_skb")
+int BPF_PROG(__sock_queue_rcv_skb_fentry, struct sock *sk, struct sk_buff *skb)
+{ return on_sock_queue(sk, skb); }
+
+SEC("kprobe/__sock_queue_rcv_skb")
+int BPF_KPROBE(__sock_queue_rcv_skb_kprobe, struct sock *sk, struct sk_buff *skb)
+{ return on_sock_queue(sk, skb); }
+
+SEC("fentry/skb_free_datagram")
+int BPF_PROG(skb_free_datagram_fentry, struct sock *sk, struct sk_buff___pkt *skb)
+{ return on_free_datagram(skb); }
+
+SEC("kprobe/skb_free_datagram")
+int BPF_KPROBE(skb_free_datagram_kprobe, struct sock *sk, struct sk_buff___pkt *skb)
+{ return on_free_datagram(skb); }
 
 char LICENSE[] SEC("license") = "GPL";

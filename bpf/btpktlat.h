@@ -14,6 +14,12 @@
 #define PKT_MAX_FRAMES	16384	/* fragments between hci_send_acl and the driver */
 #define PKT_MAX_HISTS	1024	/* (stage, connection) histograms */
 
+/* -r: frames between hci_recv_frame and the RX work, connections with an
+ * L2CAP frame being reassembled, frames on socket receive queues. */
+#define PKT_MAX_RX_FRAMES	16384
+#define PKT_MAX_RX_CONNS	1024
+#define PKT_MAX_RX_QUEUED	16384
+
 /* Fragments followed per hci_send_acl call: an L2CAP PDU of up to 65535
  * bytes over an ACL MTU of 1021 is 65; more is counted (frags_untracked). */
 #define PKT_MAX_FRAGS	128
@@ -34,6 +40,15 @@ enum stage {
 	STAGE_MAX,
 };
 
+/* -r: the receive side's stages share the histogram key's stage field;
+ * total is the last stage on both sides (user space relies on it). */
+enum rx_stage {
+	RX_STAGE_RXWORK,	/* hci_recv_frame entry .. l2cap_recv_acldata entry */
+	RX_STAGE_SOCKQ,		/* l2cap_recv_acldata (first fragment) .. __sock_queue_rcv_skb */
+	RX_STAGE_READ,		/* __sock_queue_rcv_skb .. skb_free_datagram in recvmsg */
+	RX_STAGE_TOTAL,		/* hci_recv_frame (first fragment) .. skb_free_datagram */
+};
+
 /* Histogram key: the stage, and with -C the connection. */
 struct hist_key {
 	__u16 dev;
@@ -47,14 +62,15 @@ struct hist_val {
 	__u64 max_ns;
 };
 
-/* -M: one per send whose total reached the threshold. */
+/* -M: one per send (-r: per frame read) whose total reached the
+ * threshold. */
 struct send_event {
-	__u64 ts;		/* bpf_ktime at the ack */
-	__u32 pid;
-	__u32 bytes;		/* sendmsg's len */
+	__u64 ts;		/* bpf_ktime at the ack (-r: at the read) */
+	__u32 pid;		/* the sender (-r: the reader) */
+	__u32 bytes;		/* sendmsg's len (-r: the L2CAP payload read) */
 	__u16 dev;
 	__u16 handle;
-	__u32 frags;		/* ACL frames the send became */
+	__u32 frags;		/* ACL frames the send became (-r: came as) */
 	__u64 stage_ns[STAGE_MAX];
 	char comm[16];
 };
@@ -73,6 +89,29 @@ struct pkt_stats {
 	__u64 frames_full;	/* fragments not noted: frames map full */
 	__u64 frames_dropped;	/* noted fragments that never reached the driver */
 	__u64 frags_untracked;	/* fragments past PKT_MAX_FRAGS in one call */
+	__u64 hists_full;	/* samples lost: hists map full */
+};
+
+/* -r counters (BPF globals), all since the start. */
+struct rx_stats {
+	__u64 frames;		/* ACL frames noted at hci_recv_frame */
+	__u64 frames_full;	/* not noted: rx frames map full */
+	__u64 frames_stale;	/* noted, never reached L2CAP (dropped by HCI), address reused */
+	__u64 work_partial;	/* at l2cap_recv_acldata, never seen at hci_recv_frame */
+	__u64 starts;		/* first fragments of an L2CAP frame */
+	__u64 conts;		/* continuation fragments */
+	__u64 conts_orphan;	/* continuation with no first fragment noted */
+	__u64 conns_full;	/* first fragment not carried: conns map full */
+	__u64 queued;		/* L2CAP frames queued on a user socket, timed */
+	__u64 sockq_partial;	/* queued, its first fragment came before tracing */
+	__u64 sockq_unmatched;	/* queued, the connection's first fragment is another frame's */
+	__u64 sockq_kernel;	/* queued on a kernel socket (RFCOMM's): no recvmsg */
+	__u64 rcvbuf_full;	/* refused: the socket's receive buffer was full */
+	__u64 queued_full;	/* not followed to the read: queued map full */
+	__u64 queued_stale;	/* queued, never read (dropped, purged), address queued again */
+	__u64 reads;		/* frames returned by recvmsg, timed */
+	__u64 reads_other;	/* read by another process than -p's */
+	__u64 peeks;		/* MSG_PEEK reads (the frame stays queued) */
 	__u64 hists_full;	/* samples lost: hists map full */
 };
 

@@ -106,4 +106,33 @@ static __always_inline bool sock_peer(struct sock *sk, __u8 proto, __u8 peer[6])
 	return false;
 }
 
+/* l2cap_recv_acldata's arguments: (struct hci_conn *, skb, u16 flags) up
+ * to 6.17 (checked: Debian 6.1 and 6.12.117 module BTF), (struct hci_dev *,
+ * u16 handle, skb, u16 flags) returning int from 6.18 (the connection is
+ * looked up inside; also in the stable trees that took that fix).  The
+ * second argument tells them apart: a handle is at most 0x0eff, a kernel
+ * pointer never that small.  a3 is not read on the older kernels. */
+struct acldata_args {
+	struct sk_buff *skb;
+	__u16 dev;
+	__u16 handle;
+	__u16 flags;
+};
+
+static __always_inline void acldata_args(__u64 a0, __u64 a1, __u64 a2, __u64 a3,
+					 struct acldata_args *r)
+{
+	if (a1 <= HCI_HANDLE_MASK) {
+		r->dev = BPF_CORE_READ((struct hci_dev *)a0, id);
+		r->handle = a1;
+		r->skb = (struct sk_buff *)a2;
+		r->flags = a3;
+	} else {
+		r->dev = BPF_CORE_READ((struct hci_conn *)a0, hdev, id);
+		r->handle = BPF_CORE_READ((struct hci_conn *)a0, handle) & HCI_HANDLE_MASK;
+		r->skb = (struct sk_buff *)a1;
+		r->flags = a2;
+	}
+}
+
 #endif /* BTBPF_CORE_FIXES_BPF_H */

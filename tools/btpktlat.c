@@ -2,7 +2,9 @@
 /*
  * btpktlat: one Bluetooth L2CAP send followed from the application's
  * sendmsg to the controller's acknowledgement, and which layer held it:
- * the socket, the HCI queue, or the controller.
+ * the socket, the HCI queue, or the controller.  With -r, one received
+ * L2CAP frame from the driver to the application's recvmsg: the HCI RX
+ * work, L2CAP, or the reader.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,21 +28,37 @@
 #define TRACED_MODULE "bluetooth"
 
 static struct env {
+	bool rx;		/* -r */
 	bool per_conn;
 	long pid;
 	long min_ms;		/* -M, -1: histograms */
 } env = { .min_ms = -1 };
 
-static const char *const stage_names[STAGE_MAX] = {
+static const char *const send_stages[STAGE_MAX] = {
 	[STAGE_SOCK] = "sock", [STAGE_QUEUE] = "queue",
 	[STAGE_ACK] = "ack", [STAGE_TOTAL] = "total",
 };
 
+static const char *const rx_stages[STAGE_MAX] = {
+	[RX_STAGE_RXWORK] = "rxwork", [RX_STAGE_SOCKQ] = "sockq",
+	[RX_STAGE_READ] = "read", [RX_STAGE_TOTAL] = "total",
+};
+
+_Static_assert((int)RX_STAGE_TOTAL == (int)STAGE_TOTAL && STAGE_TOTAL == STAGE_MAX - 1,
+	       "total is the last stage on both sides (slowest_stage)");
+
+/* The side's stage names: -r's or the send side's. */
+static const char *stage_name(__u32 stage)
+{
+	return (env.rx ? rx_stages : send_stages)[stage % STAGE_MAX];
+}
+
 const char argp_program_doc[] =
 "Follow Bluetooth L2CAP sends from sendmsg to the controller's ack: the time\n"
-"each layer held them (sock, queue, ack) and in all (total).\n"
+"each layer held them (sock, queue, ack) and in all (total).  With -r, received\n"
+"L2CAP frames from the driver to recvmsg (rxwork, sockq, read, total).\n"
 "\n"
-"USAGE: btpktlat [-h] [-T] [-j] [-m] [-C] [-d hciN] [-p PID] [-M MS]\n"
+"USAGE: btpktlat [-h] [-T] [-j] [-m] [-r] [-C] [-d hciN] [-p PID] [-M MS]\n"
 "                [--openmetrics PATH [-q]] [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
@@ -49,6 +67,7 @@ const char argp_program_doc[] =
 "    btpktlat -m -C        # millisecond histograms per connection\n"
 "    btpktlat -M 100       # one line per send that took 100 ms or more\n"
 "    btpktlat -M 0 -p 181  # every send of PID 181, one line each\n"
+"    btpktlat -r -M 50     # one line per frame received that took 50 ms or more\n"
 "    btpktlat -j -d hci0   # JSON lines, controller hci0 only\n"
 "    btpktlat -q --openmetrics /var/lib/prometheus/node-exporter/btpktlat.prom\n";
 
@@ -56,10 +75,11 @@ enum { OPT_MIN = 'M' };
 
 static const struct argp_option opts[] = {
 	CLI_OPTION_MILLIS,
+	{ "receive", 'r', NULL, 0, "The receive side: from the driver to recvmsg", 0 },
 	{ "per-conn", 'C', NULL, 0, "One set of histograms per connection (controller, handle)", 0 },
 	CLI_OPTION_DEVICE,
-	{ "pid", 'p', "PID", 0, "Trace this process's sends only", 0 },
-	{ "min", OPT_MIN, "MS", 0, "One line per send whose total took MS ms or more", 0 },
+	{ "pid", 'p', "PID", 0, "Trace this process's sends (-r: reads) only", 0 },
+	{ "min", OPT_MIN, "MS", 0, "One line per send (-r: read) whose total took MS ms or more", 0 },
 	CLI_OPTION_OPENMETRICS,
 	CLI_OPTION_QUIET,
 	{},
@@ -68,6 +88,9 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
+	case 'r':
+		env.rx = true;
+		break;
 	case 'C':
 		env.per_conn = true;
 		break;
@@ -79,7 +102,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (env.min_ms >= 0 && hist_env.ia.seen)
-			argp_error(state, "-M prints one line per send: no interval");
+			argp_error(state, "-M prints one line per packet: no interval");
 		if (env.min_ms >= 0 && (env.per_conn || hist_env.millis))
 			argp_error(state, "-C and -m shape the histograms: not with -M");
 		if (env.min_ms >= 0 && om_env.path)
@@ -142,7 +165,7 @@ static void summarize(const struct hist_val *v, struct stage_summary *s)
 
 static void print_row_text(const struct row *r, const char *unit)
 {
-	const char *stage = stage_names[r->key.stage % STAGE_MAX];
+	const char *stage = stage_name(r->key.stage);
 	struct stage_summary s;
 	char dev[12];
 
@@ -163,7 +186,7 @@ static void print_row_json(const struct row *r, const char *unit)
 
 	summarize(&r->val, &s);
 	json__begin_row(stdout);
-	printf("\"stage\":\"%s\",", stage_names[r->key.stage % STAGE_MAX]);
+	printf("\"stage\":\"%s\",", stage_name(r->key.stage));
 	if (env.per_conn)
 		printf("\"dev\":\"%s\",\"handle\":%u,", hci__name(r->key.dev, dev), r->key.handle);
 	printf("\"count\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu,\"hist\":",
@@ -211,20 +234,17 @@ static void row_labels(struct om_labels *l, const struct hist_key *k)
 		snprintf(buf, sizeof(buf), "%u", k->handle);
 		om__label(l, "handle", buf);
 	}
-	om__label(l, "stage", stage_names[k->stage % STAGE_MAX]);
+	om__label(l, "stage", stage_name(k->stage));
 }
 
-static void write_metrics(FILE *f, void *ctx)
+/* The histograms under name (one family per side: a file of each side may
+ * sit in one textfile directory). */
+static void write_hists(FILE *f, const char *name, const char *help)
 {
-	const struct btpktlat_bpf *obj = ctx;
-	const struct pkt_stats *s = &obj->bss->stats;
-	const struct ack_stats *a = &obj->bss->ack_stats;
-	const char *name = "btbpf_pkt_stage_seconds";
 	double unit = hist_env.millis ? 1e-3 : 1e-6;
 	int i;
 
-	om__family(f, name, "histogram",
-		   "L2CAP send time per stage: sock, queue, ack (per ACL frame), total (per send)");
+	om__family(f, name, "histogram", help);
 	for (i = 0; i < cumul.n; i++) {
 		const struct row *r = (const struct row *)cumul.rows + i;
 		struct om_labels l = { "" };
@@ -233,6 +253,35 @@ static void write_metrics(FILE *f, void *ctx)
 		om__histogram_log2_sum(f, name, &l, r->val.slots, PKT_SLOTS, unit,
 				       r->val.sum_ns * 1e-9 / unit);
 	}
+}
+
+static void write_rx_metrics(FILE *f, const struct rx_stats *s)
+{
+	write_hists(f, "btbpf_pkt_rx_stage_seconds",
+		    "L2CAP receive time per stage: rxwork (per ACL frame), sockq, read, total (per frame read)");
+	om__run_counter(f, "btbpf_pkt_rx_frames_total", "ACL frames noted at hci_recv_frame", s->frames);
+	om__run_counter(f, "btbpf_pkt_rx_queued_total", "L2CAP frames queued on a socket, timed", s->queued);
+	om__run_counter(f, "btbpf_pkt_rx_reads_total", "Frames read by recvmsg, timed", s->reads);
+	om__run_counter(f, "btbpf_pkt_rx_partial_total", "Frames whose first stage began before tracing",
+			s->work_partial + s->sockq_partial);
+	om__run_counter(f, "btbpf_pkt_rx_untraced_total",
+			"Frames or samples not followed: unmatched, stale, or a table was full",
+			s->frames_full + s->frames_stale + s->conts_orphan + s->conns_full +
+			s->sockq_unmatched + s->queued_full + s->queued_stale + s->hists_full);
+}
+
+static void write_metrics(FILE *f, void *ctx)
+{
+	const struct btpktlat_bpf *obj = ctx;
+	const struct pkt_stats *s = &obj->bss->stats;
+	const struct ack_stats *a = &obj->bss->ack_stats;
+
+	if (env.rx) {
+		write_rx_metrics(f, &obj->bss->rx_stats);
+		return;
+	}
+	write_hists(f, "btbpf_pkt_stage_seconds",
+		    "L2CAP send time per stage: sock, queue, ack (per ACL frame), total (per send)");
 	om__run_counter(f, "btbpf_pkt_sends_total", "l2cap_sock_sendmsg calls traced", s->sends);
 	om__run_counter(f, "btbpf_pkt_timed_total", "Sends timed to their last fragment's ack", s->timed);
 	om__run_counter(f, "btbpf_pkt_partial_total", "Sends that began before tracing", s->partial);
@@ -280,10 +329,20 @@ static int slowest_stage(const struct send_event *e)
 
 static void print_header(void)
 {
+	char col[16];
+	int i;
+
 	if (common_env.timestamp)
 		printf("%-8s ", "TIME");
-	printf("%-7s %-16s %-5s %-5s %-6s %6s %9s %9s %9s %9s %s\n", "PID", "COMM", "PROTO",
-	       "DEV", "HANDLE", "BYTES", "SOCK_us", "QUEUE_us", "ACK_us", "TOTAL_us", "SLOWEST");
+	printf("%-7s %-16s %-5s %-5s %-6s %6s", "PID", "COMM", "PROTO", "DEV", "HANDLE", "BYTES");
+	for (i = 0; i < STAGE_MAX; i++) {
+		int j, n = snprintf(col, sizeof(col), "%s_us", stage_name(i));
+
+		for (j = 0; j < n - 3; j++)
+			col[j] -= 'a' - 'A';
+		printf(" %9s", col);
+	}
+	printf(" SLOWEST\n");
 }
 
 static void print_event_json(const struct send_event *e)
@@ -299,9 +358,9 @@ static void print_event_json(const struct send_event *e)
 	printf(",\"proto\":\"L2CAP\",\"dev\":\"%s\",\"handle\":%u,\"bytes\":%u,\"frags\":%u",
 	       hci__name(e->dev, dev), e->handle, e->bytes, e->frags);
 	for (i = 0; i < STAGE_MAX; i++)
-		printf(",\"%s_us\":%llu", stage_names[i],
+		printf(",\"%s_us\":%llu", stage_name(i),
 		       (unsigned long long)(e->stage_ns[i] / 1000));
-	printf(",\"slowest\":\"%s\"}\n", stage_names[slowest_stage(e)]);
+	printf(",\"slowest\":\"%s\"}\n", stage_name(slowest_stage(e)));
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -323,7 +382,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	       e->handle, e->bytes);
 	for (i = 0; i < STAGE_MAX; i++)
 		printf(" %9llu", (unsigned long long)(e->stage_ns[i] / 1000));
-	printf(" %s\n", stage_names[slowest_stage(e)]);
+	printf(" %s\n", stage_name(slowest_stage(e)));
 	return trace__output_ok() ? 0 : -1;
 }
 
@@ -365,9 +424,42 @@ static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, 
 		warnx_tool("some packets could not be followed: see the counters (man btpktlat, FIELDS)");
 }
 
+/* -r: the receive side's counters. */
+static void print_rx_summary(const struct rx_stats *s, __u64 lost)
+{
+	if (common_env.json) {
+		printf("{\"summary\":{\"frames\":%llu,\"frames_full\":%llu,\"frames_stale\":%llu,"
+		       "\"work_partial\":%llu,\"starts\":%llu,\"conts\":%llu,\"conts_orphan\":%llu,"
+		       "\"conns_full\":%llu,\"queued\":%llu,\"sockq_partial\":%llu,"
+		       "\"sockq_unmatched\":%llu,\"sockq_kernel\":%llu,\"rcvbuf_full\":%llu,"
+		       "\"queued_full\":%llu,\"queued_stale\":%llu,\"reads\":%llu,\"reads_other\":%llu,"
+		       "\"peeks\":%llu,\"hists_full\":%llu,\"lost_events\":%llu}}\n",
+		       U(s->frames), U(s->frames_full), U(s->frames_stale), U(s->work_partial),
+		       U(s->starts), U(s->conts), U(s->conts_orphan), U(s->conns_full), U(s->queued),
+		       U(s->sockq_partial), U(s->sockq_unmatched), U(s->sockq_kernel),
+		       U(s->rcvbuf_full), U(s->queued_full), U(s->queued_stale), U(s->reads),
+		       U(s->reads_other), U(s->peeks), U(s->hists_full), U(lost));
+		return;
+	}
+	printf("\nframes %llu, frames full %llu, frames stale %llu, work partial %llu\n",
+	       U(s->frames), U(s->frames_full), U(s->frames_stale), U(s->work_partial));
+	printf("starts %llu, conts %llu, conts orphan %llu, conns full %llu\n", U(s->starts),
+	       U(s->conts), U(s->conts_orphan), U(s->conns_full));
+	printf("queued %llu, sockq partial %llu, sockq unmatched %llu, sockq kernel %llu, "
+	       "rcvbuf full %llu, queued full %llu, queued stale %llu\n", U(s->queued),
+	       U(s->sockq_partial), U(s->sockq_unmatched), U(s->sockq_kernel), U(s->rcvbuf_full),
+	       U(s->queued_full), U(s->queued_stale));
+	printf("reads %llu, reads other %llu, peeks %llu, hists full %llu, lost events %llu\n",
+	       U(s->reads), U(s->reads_other), U(s->peeks), U(s->hists_full), U(lost));
+	if (s->frames_full || s->frames_stale || s->conts_orphan || s->conns_full ||
+	    s->sockq_unmatched || s->queued_full || s->queued_stale || s->hists_full || lost)
+		warnx_tool("some packets could not be followed: see the counters (man btpktlat, FIELDS)");
+}
+
 /* ---- setup ---- */
 
-enum { P_SENDMSG, P_SEND_ACL, P_SEND_FRAME, P_NUM_COMP, P_DEL, P_MAX };
+enum { P_SENDMSG, P_SEND_ACL, P_SEND_FRAME, P_NUM_COMP, P_DEL,
+       P_RECV_FRAME, P_ACLDATA, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
 
 int main(int argc, char **argv)
 {
@@ -401,11 +493,18 @@ int main(int argc, char **argv)
 	/* FIFO mode on every kernel: hci_send_frame and hci_num_comp_pkts_evt
 	 * are still there in 6.15+ (man btpktlat, STAGES) */
 	struct probe probes[P_MAX] = {
-		[P_SENDMSG] = { .func = "l2cap_sock_sendmsg", .wanted = true },
-		[P_SEND_ACL] = { .func = "hci_send_acl", .wanted = true },
-		[P_SEND_FRAME] = { .func = "hci_send_frame", .wanted = true },
-		[P_NUM_COMP] = { .func = "hci_num_comp_pkts_evt", .wanted = true },
-		[P_DEL] = { .func = "hci_conn_del", .wanted = true },
+		[P_SENDMSG] = { .func = "l2cap_sock_sendmsg", .wanted = !env.rx },
+		[P_SEND_ACL] = { .func = "hci_send_acl", .wanted = !env.rx },
+		[P_SEND_FRAME] = { .func = "hci_send_frame", .wanted = !env.rx },
+		[P_NUM_COMP] = { .func = "hci_num_comp_pkts_evt", .wanted = !env.rx },
+		[P_DEL] = { .func = "hci_conn_del", .wanted = !env.rx },
+		/* -r (man btpktlat, STAGES): hci_acldata_packet is inlined */
+		[P_RECV_FRAME] = { .func = "hci_recv_frame", .wanted = env.rx },
+		[P_ACLDATA] = { .func = "l2cap_recv_acldata", .wanted = env.rx },
+		[P_SOCK_QUEUE] = { .func = "__sock_queue_rcv_skb", .wanted = env.rx,
+				   .home = "vmlinux" },
+		[P_FREE_DGRAM] = { .func = "skb_free_datagram", .wanted = env.rx,
+				   .home = "vmlinux" },
 	};
 	err = probes__select(obj->obj, TRACED_MODULE, probes, P_MAX);
 	if (err)
@@ -423,8 +522,8 @@ int main(int argc, char **argv)
 	}
 
 	if (!common_env.json) {
-		printf("Tracing Bluetooth L2CAP send latency by stage (%s)... Hit Ctrl-C to end.\n",
-		       probes__mode_name(probes, P_MAX));
+		printf("Tracing Bluetooth L2CAP %s latency by stage (%s)... Hit Ctrl-C to end.\n",
+		       env.rx ? "receive" : "send", probes__mode_name(probes, P_MAX));
 		if (events)
 			print_header();
 	}
@@ -441,7 +540,10 @@ int main(int argc, char **argv)
 	};
 	err = trace__run(&lo);
 	if (trace__output_ok()) {
-		print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events);
+		if (env.rx)
+			print_rx_summary(&obj->bss->rx_stats, obj->bss->lost_events);
+		else
+			print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events);
 		trace__output_ok();
 	}
 

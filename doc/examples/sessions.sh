@@ -9,6 +9,17 @@ tr_l2() { l2test_pair 5 200; sleep 1.2; }
 tr_l2big() { l2test_pair 20 600; sleep 1.2; }
 tr_none() { sleep 2; }
 
+# A slow reader on hci1: tests/vm/l2recv sleeps 300 ms before each of its
+# 5 recvs of the 5 frames of 600 bytes l2test sends from hci0.
+tr_slowread() {
+	"$BUILD/tests/l2recv" -i "$ADDR1" -P 4115 -n 5 -w 300 > "$T/l2recv.log" 2>&1 &
+	_r=$!
+	until grep -q '^listening' "$T/l2recv.log"; do sleep 0.05; done
+	l2test -s -i hci0 -P 4115 -N 5 -b 600 -g 3000 "$ADDR1" > /dev/null 2>&1
+	wait $_r
+	sleep 1.2
+}
+
 # A non-blocking sender with a 2 KB send buffer, 30 x 600 bytes in a row:
 # the emulated controller has one ACL buffer, so most get EAGAIN.
 tr_eagain() {
@@ -117,6 +128,7 @@ help btacklat
 
 session pkt-default tr_l2big btpktlat -d hci0
 session pkt-M tr_l2big btpktlat -M 0 -d hci0
+session pkt-rM tr_slowread btpktlat -r -M 0 -d hci1
 help btpktlat
 
 session cred-default tr_l2big bthcicredits

@@ -263,9 +263,16 @@ int main(void)
 	expect_tool_usage("btpktlat", "-p", "0", "invalid PID: '0'");
 	expect_tool_usage("btpktlat", "-M", "x", "invalid MS: 'x'");
 	expect_tool_usage("btpktlat", "-M", "-1", "invalid MS: '-1'");
-	expect_tool_usage("btpktlat", "-M 5", "1", "-M prints one line per send: no interval");
+	expect_tool_usage("btpktlat", "-M 5", "1", "-M prints one line per packet: no interval");
 	expect_tool_usage("btpktlat", "-M 5", "-C", "-C and -m shape the histograms: not with -M");
 	expect_tool_usage("btpktlat", "-m", "-M 5", "-C and -m shape the histograms: not with -M");
+	/* -r takes every option the send side takes, with the same limits */
+	expect_tool_usage("btpktlat", "-r -M 5", "1", "-M prints one line per packet: no interval");
+	expect_tool_usage("btpktlat", "-r -M 5", "-C", "-C and -m shape the histograms: not with -M");
+	expect_tool_usage("btpktlat", "-r -p", "0", "invalid PID: '0'");
+	expect_tool_usage("btpktlat", "-r", "x", "invalid interval: 'x'");
+	expect_tool_usage("btpktlat", "-r -M 0 --openmetrics", "/tmp/x.prom",
+			  "--openmetrics exports the histograms: not with -M");
 	expect_tool_usage("btwmem", "-p", "abc", "invalid PID: 'abc'");
 	expect_tool_usage("btwmem", "--heatmap", "-S", "not with -P, -S, -G or -w");
 	/* -G: a key of its own, one key per run; counts only */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Bluetooth addresses for the test bed's small senders, without
- * libbluetooth's headers. */
+/* Bluetooth addresses for the test bed's small senders and receivers,
+ * without libbluetooth's headers. */
 #ifndef TESTS_BDADDR_H
 #define TESTS_BDADDR_H
 
@@ -22,5 +22,19 @@ static inline int parse_bdaddr(const char *s, bdaddr_t *ba)
 		ba->b[5 - i] = v[i];
 	return 0;
 }
+
+#ifndef AF_BLUETOOTH
+#define AF_BLUETOOTH 31
+#endif
+#define BTPROTO_L2CAP 0
+
+/* An L2CAP socket address (bluetooth/l2cap.h) */
+struct sockaddr_l2 {
+	unsigned short l2_family;
+	uint16_t l2_psm;	/* little-endian; x86 only */
+	bdaddr_t l2_bdaddr;
+	uint16_t l2_cid;
+	uint8_t l2_bdaddr_type;
+};
 
 #endif

@@ -32,20 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifndef AF_BLUETOOTH
-#define AF_BLUETOOTH 31
-#endif
-#define BTPROTO_L2CAP 0
-
 #include "bdaddr.h"
-
-struct sockaddr_l2 {
-	sa_family_t l2_family;
-	uint16_t l2_psm;	/* little-endian; x86 only */
-	bdaddr_t l2_bdaddr;
-	uint16_t l2_cid;
-	uint8_t l2_bdaddr_type;
-};
 
 struct opts {
 	bdaddr_t src, dst;

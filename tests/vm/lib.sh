@@ -80,13 +80,17 @@ stop_tool() {
 	wait $TOOL_PID
 }
 
-# tx_count HCI FIELD: a counter of hciconfig's "TX bytes:N acl:N sco:N
-# commands:N" line (what the driver was given); tx_acl HCI: its acl count
-tx_count() {
-	hciconfig "$1" | awk -v f="$2:" '/TX bytes/ { for (i = 1; i <= NF; i++)
+# hci_stat HCI DIR FIELD: a counter of hciconfig's "TX bytes:N acl:N sco:N
+# commands:N" line (DIR TX: what the driver was given) or of its "RX
+# bytes:N acl:N sco:N events:N" line (RX: what the HCI RX work took from
+# it).  tx_count HCI FIELD, tx_acl HCI and rx_acl HCI: the usual ones.
+hci_stat() {
+	hciconfig "$1" | awk -v d="$2 bytes" -v f="$3:" 'index($0, d) { for (i = 1; i <= NF; i++)
 		if (index($i, f) == 1) { sub(f, "", $i); print $i } }'
 }
+tx_count() { hci_stat "$1" TX "$2"; }
 tx_acl() { tx_count "$1" acl; }
+rx_acl() { hci_stat "$1" RX acl; }
 
 # sfield NAME FILE: the number after NAME in the last summary line that has
 # it ("sent 36, acked 36, unacked at disconnect 0" -> sfield acked)

@@ -3,8 +3,8 @@
 # is larger than the ACL MTU, so it leaves as several frames; the counts are
 # held against l2test's sends and hciconfig's TX counter, the stages of
 # every send against its total, and two freezes of the emulator against
-# the stage that must hold them.  Sourced by guest-test.sh with lib.sh
-# loaded.
+# the stage that must hold them.  The receive side (-r) is in
+# btpktlat-rx.sh.  Sourced by guest-test.sh with lib.sh loaded.
 
 PKT=$BUILD/btpktlat
 L2SEND=$BUILD/tests/l2send
@@ -220,6 +220,9 @@ t_frozen_sock() {
 	check_detached "$_m frozen sock"
 }
 
+# -r, the receive side: its own functions, the helpers above
+. tests/vm/btpktlat-rx.sh
+
 bt_setup
 for mode in fentry kprobe; do
 	export BTBPF_ATTACH=$mode
@@ -227,6 +230,12 @@ for mode in fentry kprobe; do
 	t_json $mode
 	t_frozen_ack $mode
 	t_frozen_sock $mode
+done
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
+	t_rx_counts "$mode -r"
+	t_rx_json "$mode -r"
+	t_rx_slow_reader "$mode -r"
 done
 unset BTBPF_ATTACH
 jcoverage btpktlat

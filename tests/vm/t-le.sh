@@ -2,7 +2,8 @@
 # between the two emulated controllers, hci1 advertising.  btsnoop-sock,
 # btwmem, btacklat, bthcicredits and btpktlat traced it together, and each must count
 # exactly the N sends of B bytes and the LE frames hci0 sent (hciconfig's
-# TX acl counter counts LE ACL frames too).  Both attach modes.  Sourced by
+# TX acl counter counts LE ACL frames too); btpktlat -r the LE frames hci1
+# received and the N frames read.  Both attach modes.  Sourced by
 # guest-test.sh (helpers in lib.sh).
 SNOOP=$BUILD/btsnoop-sock
 WMEM=$BUILD/btwmem
@@ -44,12 +45,16 @@ for mode in fentry kprobe; do
 	_pw=$TOOL_PID
 	start_bg pkt "$PKT" -d hci0 || continue
 	_pk=$TOOL_PID
+	start_bg pkr "$PKT" -r -d hci1 || continue
+	_pr=$TOOL_PID
 	_before=$(tx_acl hci0)
+	_rbefore=$(rx_acl hci1)
 	le_pair $N $B || not_ok "$mode: l2test over LE failed: $(cat "$T/l2cli.log")"
 	_n=$(( $(tx_acl hci0) - _before ))
+	_rn=$(( $(rx_acl hci1) - _rbefore ))
 	check_grep "$mode: l2test connected over LE" "Connected to $ADDR1 \\(le_public" "$T/l2cli.log"
 	_h=$(sed -n 's/.*handle \([0-9]*\),.*/\1/p' "$T/l2cli.log" | head -1)
-	for _p in $_ps $_pa $_pc $_pw $_pk; do
+	for _p in $_ps $_pa $_pc $_pw $_pk $_pr; do
 		stop_pid $_p INT
 		check_eq "$mode: exit status ($_p)" 0 $?
 	done
@@ -86,6 +91,17 @@ for mode in fentry kprobe; do
 	check_grep "$mode btpktlat: sock: count $N (the sends)" "^sock: count $N, " "$T/pkt.out"
 	check_grep "$mode btpktlat: ack: count == LE frames ($_n)" "^ack: count $_n, " "$T/pkt.out"
 	check_grep "$mode btpktlat: total: count $N (every send timed to its ack)" "^total: count $N, " "$T/pkt.out"
+	# btpktlat -r on hci1: every LE frame its RX work took (rxwork), and
+	# the N frames the server read (sockq, read, total)
+	echo "# $mode btpktlat -r: $(grep -E '^(rxwork|sockq|read|total): count' "$T/pkr.out" | tr '\n' ' ')"
+	check_grep "$mode btpktlat -r: rxwork: count == hci1's RX acl delta ($_rn)" "^rxwork: count $_rn, " "$T/pkr.out"
+	for _s in sockq read total; do
+		check_grep "$mode btpktlat -r: $_s: count $N (the frames read)" "^$_s: count $N, " "$T/pkr.out"
+	done
+	for _f in 'frames stale' 'work partial' 'conts orphan' 'sockq partial' 'sockq unmatched' \
+		'queued stale' 'lost events'; do
+		check_eq "$mode btpktlat -r: $_f" 0 "$(sfield "$_f" "$T/pkr.out")"
+	done
 	check_detached "$mode"
 done
 unset BTBPF_ATTACH

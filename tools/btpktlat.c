@@ -461,6 +461,28 @@ static void print_rx_summary(const struct rx_stats *s, __u64 lost)
 enum { P_SENDMSG, P_SEND_ACL, P_SEND_FRAME, P_NUM_COMP, P_DEL,
        P_RECV_FRAME, P_ACLDATA, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
 
+/* The options, as the BPF side reads them (before load). */
+static void configure(struct btpktlat_bpf *obj, bool events)
+{
+	obj->rodata->targ_dev = hist_env.dev;
+	obj->rodata->targ_tgid = env.pid;
+	obj->rodata->targ_per_conn = env.per_conn;
+	obj->rodata->targ_ms = hist_env.millis;
+	obj->rodata->targ_events = events;
+	obj->rodata->targ_min_ns = events ? (__u64)env.min_ms * 1000000 : 0;
+	/* the ring carries only -M lines: one page when there are none */
+	if (!events)
+		bpf_map__set_max_entries(obj->maps.events, getpagesize());
+}
+
+static void print_final_summary(const struct btpktlat_bpf *obj)
+{
+	if (env.rx)
+		print_rx_summary(&obj->bss->rx_stats, obj->bss->lost_events);
+	else
+		print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -480,15 +502,7 @@ int main(int argc, char **argv)
 	obj = tool__open(btpktlat_bpf);
 	if (!obj)
 		return 1;
-	obj->rodata->targ_dev = hist_env.dev;
-	obj->rodata->targ_tgid = env.pid;
-	obj->rodata->targ_per_conn = env.per_conn;
-	obj->rodata->targ_ms = hist_env.millis;
-	obj->rodata->targ_events = events;
-	obj->rodata->targ_min_ns = events ? (__u64)env.min_ms * 1000000 : 0;
-	/* the ring carries only -M lines: one page when there are none */
-	if (!events)
-		bpf_map__set_max_entries(obj->maps.events, getpagesize());
+	configure(obj, events);
 
 	/* FIFO mode on every kernel: hci_send_frame and hci_num_comp_pkts_evt
 	 * are still there in 6.15+ (man btpktlat, STAGES) */
@@ -540,10 +554,7 @@ int main(int argc, char **argv)
 	};
 	err = trace__run(&lo);
 	if (trace__output_ok()) {
-		if (env.rx)
-			print_rx_summary(&obj->bss->rx_stats, obj->bss->lost_events);
-		else
-			print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events);
+		print_final_summary(obj);
 		trace__output_ok();
 	}
 

@@ -4,7 +4,8 @@
 # The command's stdout and stderr come back as ours, and so does its exit
 # status.  Usage: tests/vm/run.sh 'command args...'
 #
-# BTBPF_VM_TIMEOUT (seconds, default 600) bounds one guest run.
+# BTBPF_VM_TIMEOUT (seconds, default 600) bounds one guest run.  The kernel
+# log is 8 MiB, so that a long run (mgmt-tester) does not wrap it.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 'shell command'" >&2; exit 64; }
@@ -32,7 +33,7 @@ timeout --foreground -k 5 "${BTBPF_VM_TIMEOUT:-600}" \
 qemu-system-x86_64 -accel tcg -cpu max -smp ${BTBPF_VM_SMP:-2} -m 1536 \
 	-nodefaults -display none -no-reboot \
 	-kernel "$GUEST/vmlinux" -initrd "$GUEST/initramfs.gz" \
-	-append "console=ttyS0 ${BTBPF_VM_APPEND:-quiet loglevel=3} panic=-1 oops=panic rdinit=/init" \
+	-append "console=ttyS0 ${BTBPF_VM_APPEND:-quiet loglevel=3} log_buf_len=8M panic=-1 oops=panic rdinit=/init" \
 	-serial "file:$JOB/console" \
 	-chardev stdio,id=out,signal=off -serial chardev:out \
 	-chardev "file,id=err,path=$JOB/stderr" -serial chardev:err \

@@ -6,8 +6,9 @@
 # btpktlat -r and bthcicredits per attach mode, and every counted case must
 # end the same way traced.  A case that does not is run once more traced:
 # when it then ends as it did bare, the first traced run was the odd one;
-# if not, it is run once more bare: when that ends as it did traced, the
-# bare run was the odd one.  Either way it is listed as flaky, not counted.
+# if not, it is run up to three times more bare: when one ends as it did
+# traced, the bare runs were the odd ones.  Either way it is listed as
+# flaky, not counted.
 # Every tool exits 0 on SIGINT, and the kernel logs no WARNING, BUG or
 # verifier line traced that it did not log bare (each phase is found after
 # a mark of its own in the log: counting lines fails once mgmt-tester's
@@ -68,21 +69,26 @@ retry_traced() {
 }
 
 # differences TESTER MODE: the cases whose traced result is not the bare
-# one, "case: R bare, R traced" joined by ";".  Each is run once more, bare
-# and alone: a case that then ends as it did traced is timing (a bare run
-# that timed out on a loaded host, say), not the tools; it goes to
-# $T/TESTER.MODE.flaky instead.
+# one, "case: R bare, R traced" joined by ";".  Each is run again, bare and
+# alone, up to three times: a case that then ends as it did traced is
+# timing (6.12's "LL Privacy - Remove Device 1" times out in about half of
+# its bare runs alone), not the tools; it goes to $T/TESTER.MODE.flaky.
 differences() {
 	join -t "$TAB" -1 2 -2 2 "$T/$1.stable" "$T/$1.$2" |
 		awk -F'\t' '$2 != $3 { print $1 "\t" $2 "\t" $3 }' > "$T/$1.$2.diff"
 	_res=
 	while IFS="$TAB" read -r _case _bare _traced; do
-		run_tester $1 "$T/$1.again" -p "$_case"
-		_again=$(awk -F'\t' -v c="$_case" '$2 == c { print $1 }' "$T/$1.again")
+		_agains=
+		for _try in 1 2 3; do
+			run_tester $1 "$T/$1.again" -p "$_case"
+			_again=$(awk -F'\t' -v c="$_case" '$2 == c { print $1 }' "$T/$1.again")
+			_agains="$_agains${_agains:+, }$_again"
+			[ "$_again" = "$_traced" ] && break
+		done
 		if [ "$_again" = "$_traced" ]; then
-			echo "$_case: $_bare bare, $_traced traced, $_again bare again" >> "$T/$1.$2.flaky"
+			echo "$_case: $_bare bare, $_traced traced, bare again: $_agains" >> "$T/$1.$2.flaky"
 		else
-			_res="$_res${_res:+;}$_case: $_bare bare, $_traced traced (bare again: $_again)"
+			_res="$_res${_res:+;}$_case: $_bare bare, $_traced traced (bare again: $_agains)"
 		fi
 	done < "$T/$1.$2.diff"
 	echo "$_res"

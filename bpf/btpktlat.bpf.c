@@ -383,21 +383,36 @@ static __always_inline void *ackq_pop_arg(struct ring_key *k, struct hci_conn___
 	return conn;
 }
 
-static __always_inline void send_event(struct send *s, __u64 *stage_ns, __u64 now)
+/* One -M record, both sides: reserved and filled but for comm, which the
+ * caller sets before event_submit; NULL when the ring is full (counted in
+ * lost_events by event_reserve). */
+static __always_inline struct send_event *stage_event(__u64 now, __u32 pid, __u32 bytes,
+						      __u16 dev, __u16 handle, __u32 frags,
+						      const __u64 *stage_ns)
 {
 	struct send_event *e = event_reserve(sizeof(*e));
 	int i;
 
 	if (!e)
-		return;
+		return NULL;
 	e->ts = now;
-	e->pid = s->pid;
-	e->bytes = s->bytes;
-	e->dev = s->dev;
-	e->handle = s->handle;
-	e->frags = s->nfrags;
+	e->pid = pid;
+	e->bytes = bytes;
+	e->dev = dev;
+	e->handle = handle;
+	e->frags = frags;
 	for (i = 0; i < STAGE_MAX; i++)
 		e->stage_ns[i] = stage_ns[i];
+	return e;
+}
+
+static __always_inline void send_event(struct send *s, __u64 *stage_ns, __u64 now)
+{
+	struct send_event *e = stage_event(now, s->pid, s->bytes, s->dev, s->handle,
+					   s->nfrags, stage_ns);
+
+	if (!e)
+		return;
 	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
 	event_submit(e);
 }
@@ -577,19 +592,11 @@ out:
 static __always_inline void rx_event(struct rx_queued *q, __u64 *stage_ns, __u64 now,
 				     __u32 pid, __u32 bytes)
 {
-	struct send_event *e = event_reserve(sizeof(*e));
-	int i;
+	struct send_event *e = stage_event(now, pid, bytes, q->dev, q->handle, q->nfrags,
+					   stage_ns);
 
 	if (!e)
 		return;
-	e->ts = now;
-	e->pid = pid;
-	e->bytes = bytes;
-	e->dev = q->dev;
-	e->handle = q->handle;
-	e->frags = q->nfrags;
-	for (i = 0; i < STAGE_MAX; i++)
-		e->stage_ns[i] = stage_ns[i];
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	event_submit(e);
 }

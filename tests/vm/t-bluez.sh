@@ -48,6 +48,16 @@ run_tester() {
 		}' | sort -t "$(printf '\t')" -k2 > "$_out"
 }
 
+# differing TESTER MODE: "case<TAB>bare result<TAB>traced result" for each
+# stable case that ended otherwise traced
+differing() {
+	join -t "$TAB" -1 2 -2 2 "$T/$1.stable" "$T/$1.$2" |
+		awk -F'\t' '$2 != $3 { print $1 "\t" $2 "\t" $3 }'
+}
+
+# result_of FILE CASE: how CASE ended in a run_tester output
+result_of() { awk -F'\t' -v c="$2" '$2 == c { print $1 }' "$1"; }
+
 # retry_traced TESTER MODE (the tools still attached): a case whose traced
 # result is not the bare one is run once more, traced and alone.  When it
 # then ends as it did bare, the first traced run was timing (a timeout on a
@@ -56,11 +66,10 @@ run_tester() {
 # changes it both times.
 retry_traced() {
 	: > "$T/$1.$2.flaky"
-	join -t "$TAB" -1 2 -2 2 "$T/$1.stable" "$T/$1.$2" |
-		awk -F'\t' '$2 != $3 { print $1 "\t" $2 "\t" $3 }' |
+	differing $1 $2 |
 	while IFS="$TAB" read -r _case _bare _traced; do
 		run_tester $1 "$T/$1.retry" -p "$_case"
-		_retry=$(awk -F'\t' -v c="$_case" '$2 == c { print $1 }' "$T/$1.retry")
+		_retry=$(result_of "$T/$1.retry" "$_case")
 		[ "$_retry" = "$_bare" ] || continue
 		echo "$_case: $_bare bare, $_traced traced, $_retry traced again" >> "$T/$1.$2.flaky"
 		awk -F'\t' -v c="$_case" -v r="$_retry" 'BEGIN { OFS = "\t" } $2 == c { $1 = r } { print }' \
@@ -74,14 +83,13 @@ retry_traced() {
 # timing (6.12's "LL Privacy - Remove Device 1" times out in about half of
 # its bare runs alone), not the tools; it goes to $T/TESTER.MODE.flaky.
 differences() {
-	join -t "$TAB" -1 2 -2 2 "$T/$1.stable" "$T/$1.$2" |
-		awk -F'\t' '$2 != $3 { print $1 "\t" $2 "\t" $3 }' > "$T/$1.$2.diff"
+	differing $1 $2 > "$T/$1.$2.diff"
 	_res=
 	while IFS="$TAB" read -r _case _bare _traced; do
 		_agains=
 		for _try in 1 2 3; do
 			run_tester $1 "$T/$1.again" -p "$_case"
-			_again=$(awk -F'\t' -v c="$_case" '$2 == c { print $1 }' "$T/$1.again")
+			_again=$(result_of "$T/$1.again" "$_case")
 			_agains="$_agains${_agains:+, }$_again"
 			[ "$_again" = "$_traced" ] && break
 		done

@@ -43,4 +43,10 @@
 #define ACL_PB_MASK	0x03
 #define ACL_CONT	0x01
 
+/* L2CAP: a frame's header (length, then channel id), and the first CID of
+ * a data channel (net/bluetooth/l2cap.h); lower ones are fixed channels
+ * (signalling, SMP, ...) */
+#define L2CAP_HDR_CID_OFF	2
+#define L2CAP_CID_DYN_START	0x0040
+
 #endif /* BTBPF_BT_H */

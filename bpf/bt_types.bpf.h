@@ -88,16 +88,20 @@ struct sk_buff {
 	char cb[48];
 } __pai;
 
+struct l2cap_conn;
+
 struct hci_conn {
 	bdaddr_t dst;
 	__u16 handle;
 	__u8 type;
 	unsigned int sent;
 	struct hci_dev *hdev;
+	struct l2cap_conn *l2cap_data;	/* void * in the kernel */
 } __pai;
 
 struct l2cap_conn {
 	struct hci_conn *hcon;
+	struct sk_buff *rx_skb;		/* the L2CAP frame being reassembled */
 } __pai;
 
 struct l2cap_chan {

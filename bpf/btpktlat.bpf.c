@@ -50,9 +50,15 @@
  * carried per connection (controller, handle) and taken by the next frame
  * that connection queues on a socket, checked by pointer when it came
  * whole.  Frames for no socket (signalling) leave their carry to be
- * replaced by the next first fragment.  rxwork is a histogram of every ACL
- * frame, sockq of every L2CAP frame queued, read and total of every frame
- * read; with -p, all four are added at the read, for PID's reads only.
+ * replaced by the next first fragment.  An SDU of several PDUs is queued
+ * as its first PDU's skb: a whole data PDU whose carry another replaced is
+ * held by pointer (rx_held), and taken when its connection queues that
+ * skb, if it was held after the connection last queued anything (a held
+ * pointer older than that may have been freed and reused; signalling
+ * frames, freed at once, are never held).  rxwork is a histogram of every
+ * ACL frame, sockq of every L2CAP frame queued, read and total of every
+ * frame read; with -p, all four are added at the read, for PID's reads
+ * only.
  */
 #include "btbpf.bpf.h"
 #include "btpktlat.h"
@@ -124,6 +130,9 @@ struct rx_carry {
 	__u64 t1;		/* l2cap_recv_acldata */
 	__u64 skb;		/* the first fragment, the frame's skb if it came whole */
 	__u32 nfrags;
+	__u32 run;		/* ACL frames on the connection since it last queued one */
+	__u32 ck;		/* the connection (rx_held's entries only) */
+	bool dyn;		/* a data channel's frame (dynamic CID), not signalling */
 };
 
 /* A frame on a socket's receive queue. */
@@ -154,6 +163,26 @@ struct {
 	__type(key, __u64);		/* skb on a socket's receive queue */
 	__type(value, struct rx_queued);
 } rx_queued SEC(".maps");
+
+/* Whole data-channel PDUs another PDU followed before either was queued:
+ * each may be the first PDU of an SDU, which L2CAP queues as that PDU's
+ * skb with the later ones appended.  LRU: most are later PDUs of an SDU,
+ * never looked up again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PKT_MAX_RX_HELD);
+	__type(key, __u64);		/* the PDU's skb */
+	__type(value, struct rx_carry);
+} rx_held SEC(".maps");
+
+/* When each connection last queued a frame on a socket (any socket): a
+ * held PDU older than that cannot begin the SDU being queued. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_RX_CONNS);
+	__type(key, __u32);		/* dev << 16 | handle */
+	__type(value, __u64);		/* bpf_ktime of that queueing */
+} rx_last_queued SEC(".maps");
 
 #include "events.bpf.h"
 #include "ackq.bpf.h"
@@ -483,6 +512,43 @@ static __always_inline int on_recv_frame(struct hci_dev *hdev, struct sk_buff *s
 	return 0;
 }
 
+/* Whether a first fragment is a data channel's (not signalling, SMP...). */
+static __always_inline bool dynamic_cid(struct sk_buff *skb)
+{
+	__u16 cid = 0;
+
+	bpf_probe_read_kernel(&cid, sizeof(cid), BPF_CORE_READ(skb, data) + L2CAP_HDR_CID_OFF);
+	return cid >= L2CAP_CID_DYN_START;	/* little-endian, as x86 and arm64 */
+}
+
+/* A new L2CAP frame starts on a connection whose carried frame was not
+ * queued: a whole data PDU is held, in case it begins an SDU.  Only where
+ * reassembly buffers can be unheld (see unhold_rx_skb). */
+static __always_inline void hold_carry(struct rx_carry *old, __u32 ck,
+				       const struct acldata_args *a)
+{
+	struct rx_carry h = *old;
+
+	if (old->nfrags != 1 || !old->dyn || !old->t0 || !a->hcon)
+		return;
+	h.ck = ck;
+	bpf_map_update_elem(&rx_held, &h.skb, &h, BPF_ANY);
+}
+
+/* A continuation fragment: the frame is being copied into a new skb,
+ * which may sit where a freed held PDU was; it is queued as itself, never
+ * as an SDU begun by that PDU.  The buffer is the connection's from 6.18
+ * on too, but the hci_conn is no longer an argument there: no PDU is held. */
+static __always_inline void unhold_rx_skb(const struct acldata_args *a)
+{
+	__u64 rx_skb;
+
+	if (!a->hcon)
+		return;
+	rx_skb = (__u64)BPF_CORE_READ(a->hcon, l2cap_data, rx_skb);
+	bpf_map_delete_elem(&rx_held, &rx_skb);
+}
+
 /* hci_rx_work hands the frame to L2CAP: rxwork closes; a first fragment
  * starts the connection's carry, a continuation is counted in it. */
 static __always_inline int on_acldata(struct acldata_args *a)
@@ -502,84 +568,139 @@ static __always_inline int on_acldata(struct acldata_args *a)
 	} else {
 		counter_add(&rx_stats.work_partial, 1);
 	}
+	c = bpf_map_lookup_elem(&rx_conns, &ck);
 	if ((a->flags & ACL_PB_MASK) == ACL_CONT) {
 		counter_add(&rx_stats.conts, 1);
-		c = bpf_map_lookup_elem(&rx_conns, &ck);
-		if (c)
+		unhold_rx_skb(a);
+		if (c) {
 			c->nfrags++;
-		else
+			c->run++;
+		} else {
 			counter_add(&rx_stats.conts_orphan, 1);
+		}
 		return 0;
 	}
 	counter_add(&rx_stats.starts, 1);
+	n.run = 1;
+	if (c) {
+		n.run += c->run;
+		hold_carry(c, ck, a);
+	}
 	n.t0 = t0;
 	n.t1 = now;
 	n.skb = key;
 	n.nfrags = 1;
+	n.dyn = dynamic_cid(a->skb);
 	if (bpf_map_update_elem(&rx_conns, &ck, &n, BPF_ANY))
 		counter_add(&rx_stats.conns_full, 1);
 	return 0;
 }
 
-/* The L2CAP socket a frame is queued on, its connection, and whether the
- * frame will be followed: a user's L2CAP socket with room for it. */
-static __always_inline bool rx_sock_conn(struct sock *sk, __u32 *ck, __u16 *dev,
-					 __u16 *handle)
+/* What a frame queued on a socket is to -r. */
+enum rx_sock {
+	RX_OTHER,		/* not an L2CAP socket of a traced connection */
+	RX_UNFOLLOWED,		/* its connection's, but no reader will time it */
+	RX_FOLLOWED,		/* a user's L2CAP socket with room for it */
+};
+
+/* The L2CAP socket a frame is queued on, and its connection. */
+static __always_inline enum rx_sock rx_sock_conn(struct sock *sk, __u32 *ck, __u16 *dev,
+						 __u16 *handle)
 {
 	struct sock___pkt *s = (void *)sk;
 	struct hci_conn *hcon;
 
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_BLUETOOTH ||
 	    BPF_CORE_READ(sk, sk_protocol) != BTPROTO_L2CAP)
-		return false;
+		return RX_OTHER;
 	hcon = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan, conn, hcon);
 	if (!hcon)
-		return false;
+		return RX_OTHER;
 	*dev = BPF_CORE_READ(hcon, hdev, id);
 	*handle = BPF_CORE_READ(hcon, handle) & HCI_HANDLE_MASK;
 	if (!dev_wanted(targ_dev, *dev))
-		return false;
+		return RX_OTHER;
 	*ck = rx_conn_key(*dev, *handle);
 	if (!BPF_CORE_READ(s, sk_socket, file)) {
 		counter_add(&rx_stats.sockq_kernel, 1);
-		return false;
+		return RX_UNFOLLOWED;
 	}
 	/* __sock_queue_rcv_skb's own first test: the frame is refused */
 	if (BPF_CORE_READ(s, sk_backlog.rmem_alloc.counter) >= BPF_CORE_READ(s, sk_rcvbuf)) {
 		counter_add(&rx_stats.rcvbuf_full, 1);
-		return false;
+		return RX_UNFOLLOWED;
 	}
+	return RX_FOLLOWED;
+}
+
+/* The connection queued a frame now; returns when it did so before (0:
+ * never while traced).  Every PDU held before that was queued or freed. */
+static __always_inline __u64 mark_queued(__u32 ck, __u64 now)
+{
+	__u64 *last = bpf_map_lookup_elem(&rx_last_queued, &ck), before = 0;
+
+	if (last) {
+		before = *last;
+		*last = now;
+	} else {
+		bpf_map_update_elem(&rx_last_queued, &ck, &now, BPF_ANY);
+	}
+	return before;
+}
+
+/* The frame queued is a held PDU of this connection, held after its last
+ * queueing: an SDU that began with that PDU.  Its frames are the
+ * connection's ACL frames from that PDU to the last one. */
+static __always_inline bool take_held(__u64 key, __u32 ck, __u64 since,
+				      const struct rx_carry *last, struct rx_queued *q)
+{
+	struct rx_carry *h = bpf_map_lookup_elem(&rx_held, &key);
+
+	if (!h || h->ck != ck || h->t1 <= since)
+		return false;
+	q->t0 = h->t0;
+	q->t1 = h->t1;
+	q->nfrags = last->run - h->run + last->nfrags;
+	bpf_map_delete_elem(&rx_held, &key);
+	counter_add(&rx_stats.sdus, 1);
 	return true;
 }
 
 /* On the socket's receive queue: sockq closes, read opens.  The frame is
- * the connection's carried one: the same skb when it came whole. */
+ * the connection's carried one (the same skb when it came whole), or an
+ * SDU that began with a held PDU. */
 static __always_inline int on_sock_queue(struct sock *sk, struct sk_buff *skb)
 {
-	__u64 key = (__u64)skb, now;
+	__u64 key = (__u64)skb, now = bpf_ktime_get_ns(), since;
 	struct rx_queued q = {};
 	struct rx_carry *c;
 	__u16 dev, handle;
+	enum rx_sock kind;
 	__u32 ck;
 
-	if (!rx_sock_conn(sk, &ck, &dev, &handle))
+	kind = rx_sock_conn(sk, &ck, &dev, &handle);
+	if (kind == RX_OTHER)
+		return 0;
+	since = mark_queued(ck, now);
+	if (kind == RX_UNFOLLOWED)
 		return 0;
 	c = bpf_map_lookup_elem(&rx_conns, &ck);
 	if (!c || !c->t0) {
 		counter_add(&rx_stats.sockq_partial, 1);
 		goto out;
 	}
-	if (c->nfrags == 1 && c->skb != key) {
-		counter_add(&rx_stats.sockq_unmatched, 1);
-		goto out;
+	if (c->skb == key || !take_held(key, ck, since, c, &q)) {
+		if (c->nfrags == 1 && c->skb != key) {
+			counter_add(&rx_stats.sockq_unmatched, 1);
+			goto out;
+		}
+		q.t0 = c->t0;
+		q.t1 = c->t1;
+		q.nfrags = c->nfrags;
 	}
-	now = bpf_ktime_get_ns();
-	q.t0 = c->t0;
-	q.t1 = c->t1;
 	q.tq = now;
 	q.dev = dev;
 	q.handle = handle;
-	q.nfrags = c->nfrags;
 	if (!targ_tgid)
 		hist_add(RX_STAGE_SOCKQ, dev, handle, now - q.t1);
 	if (note_skb(&rx_queued, key, &q, &rx_stats.queued_stale, &rx_stats.queued_full))

@@ -19,6 +19,7 @@
 #define PKT_MAX_RX_FRAMES	16384
 #define PKT_MAX_RX_CONNS	1024
 #define PKT_MAX_RX_QUEUED	16384
+#define PKT_MAX_RX_HELD		4096	/* PDUs that may begin an SDU (LRU) */
 
 /* Fragments followed per hci_send_acl call: an L2CAP PDU of up to 65535
  * bytes over an ACL MTU of 1021 is 65; more is counted (frags_untracked). */
@@ -103,6 +104,7 @@ struct rx_stats {
 	__u64 conts_orphan;	/* continuation with no first fragment noted */
 	__u64 conns_full;	/* first fragment not carried: conns map full */
 	__u64 queued;		/* L2CAP frames queued on a user socket, timed */
+	__u64 sdus;		/* of those, SDUs of several PDUs, timed from the first */
 	__u64 sockq_partial;	/* queued, its first fragment came before tracing */
 	__u64 sockq_unmatched;	/* queued, the connection's first fragment is another frame's */
 	__u64 sockq_kernel;	/* queued on a kernel socket (RFCOMM's): no recvmsg */

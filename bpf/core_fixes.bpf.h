@@ -114,6 +114,7 @@ static __always_inline bool sock_peer(struct sock *sk, __u8 proto, __u8 peer[6])
  * pointer never that small.  a3 is not read on the older kernels. */
 struct acldata_args {
 	struct sk_buff *skb;
+	struct hci_conn *hcon;	/* NULL from 6.18: not an argument */
 	__u16 dev;
 	__u16 handle;
 	__u16 flags;
@@ -126,8 +127,10 @@ static __always_inline void acldata_args(__u64 a0, __u64 a1, __u64 a2, __u64 a3,
 		r->dev = BPF_CORE_READ((struct hci_dev *)a0, id);
 		r->handle = a1;
 		r->skb = (struct sk_buff *)a2;
+		r->hcon = NULL;
 		r->flags = a3;
 	} else {
+		r->hcon = (struct hci_conn *)a0;
 		r->dev = BPF_CORE_READ((struct hci_conn *)a0, hdev, id);
 		r->handle = BPF_CORE_READ((struct hci_conn *)a0, handle) & HCI_HANDLE_MASK;
 		r->skb = (struct sk_buff *)a1;

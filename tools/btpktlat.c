@@ -430,13 +430,13 @@ static void print_rx_summary(const struct rx_stats *s, __u64 lost)
 	if (common_env.json) {
 		printf("{\"summary\":{\"frames\":%llu,\"frames_full\":%llu,\"frames_stale\":%llu,"
 		       "\"work_partial\":%llu,\"starts\":%llu,\"conts\":%llu,\"conts_orphan\":%llu,"
-		       "\"conns_full\":%llu,\"queued\":%llu,\"sockq_partial\":%llu,"
+		       "\"conns_full\":%llu,\"queued\":%llu,\"sdus\":%llu,\"sockq_partial\":%llu,"
 		       "\"sockq_unmatched\":%llu,\"sockq_kernel\":%llu,\"rcvbuf_full\":%llu,"
 		       "\"queued_full\":%llu,\"queued_stale\":%llu,\"reads\":%llu,\"reads_other\":%llu,"
 		       "\"peeks\":%llu,\"hists_full\":%llu,\"lost_events\":%llu}}\n",
 		       U(s->frames), U(s->frames_full), U(s->frames_stale), U(s->work_partial),
 		       U(s->starts), U(s->conts), U(s->conts_orphan), U(s->conns_full), U(s->queued),
-		       U(s->sockq_partial), U(s->sockq_unmatched), U(s->sockq_kernel),
+		       U(s->sdus), U(s->sockq_partial), U(s->sockq_unmatched), U(s->sockq_kernel),
 		       U(s->rcvbuf_full), U(s->queued_full), U(s->queued_stale), U(s->reads),
 		       U(s->reads_other), U(s->peeks), U(s->hists_full), U(lost));
 		return;
@@ -445,8 +445,8 @@ static void print_rx_summary(const struct rx_stats *s, __u64 lost)
 	       U(s->frames), U(s->frames_full), U(s->frames_stale), U(s->work_partial));
 	printf("starts %llu, conts %llu, conts orphan %llu, conns full %llu\n", U(s->starts),
 	       U(s->conts), U(s->conts_orphan), U(s->conns_full));
-	printf("queued %llu, sockq partial %llu, sockq unmatched %llu, sockq kernel %llu, "
-	       "rcvbuf full %llu, queued full %llu, queued stale %llu\n", U(s->queued),
+	printf("queued %llu, sdus %llu, sockq partial %llu, sockq unmatched %llu, sockq kernel %llu, "
+	       "rcvbuf full %llu, queued full %llu, queued stale %llu\n", U(s->queued), U(s->sdus),
 	       U(s->sockq_partial), U(s->sockq_unmatched), U(s->sockq_kernel), U(s->rcvbuf_full),
 	       U(s->queued_full), U(s->queued_stale));
 	printf("reads %llu, reads other %llu, peeks %llu, hists full %llu, lost events %llu\n",

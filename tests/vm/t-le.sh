@@ -11,6 +11,7 @@ ACK=$BUILD/btacklat
 CRED=$BUILD/bthcicredits
 PKT=$BUILD/btpktlat
 N=6; B=150
+N2=4; B2=600	# SDUs of several PDUs: over the LE channel's MPS
 LE_PSM=128	# first dynamic LE PSM
 
 bt_setup
@@ -31,6 +32,32 @@ le_pair() {
 	L2TEST_PSM= L2TEST_LINK=
 	wait_idle hci0
 	return $_rc
+}
+
+# le_sdus MODE: btpktlat -r over N2 SDUs of B2 bytes, each sent as several
+# LE PDUs (K-frames) that L2CAP queues as the first one's buffer: each SDU
+# is timed once, from its first PDU, and its frames are counted.
+le_sdus() {
+	start_tool ls "$PKT" -r -M 0 -j -d hci1 || return
+	_pl=$TOOL_PID
+	_rbefore=$(rx_acl hci1)
+	le_pair $N2 $B2 || not_ok "$1: l2test over LE ($B2 bytes) failed: $(cat "$T/l2cli.log")"
+	_rn=$(( $(rx_acl hci1) - _rbefore ))
+	stop_pid $_pl INT
+	check_eq "$1: btpktlat -r (SDUs) exit status" 0 $?
+	jcheck btpktlat "$T/ls.out" "$1 btpktlat -r -M 0 -j, SDUs of $B2 bytes" --kind event \
+		--min-lines $((N2 + 1)) \
+		--eq "one line per SDU read, of several frames" \
+		"len([e for e in rows['event'] if e['comm'] == 'l2test' and e['bytes'] == $B2 and e['frags'] > 1])" $N2 \
+		--eq "no other frame" "len(rows['event'])" $N2 \
+		--eq "rxwork + sockq + read == total within 2 us" \
+		"[e for e in rows['event'] if not 0 <= e['total_us'] - e['rxwork_us'] - e['sockq_us'] - e['read_us'] <= 2]" "[]" \
+		--eq "their frames are among hci1's RX acl delta ($_rn)" \
+		"sum(e['frags'] for e in rows['event']) <= $_rn" True \
+		--eq "summary: queued == sdus == reads == $N2, none unmatched, partial or stale" \
+		"[(s['queued'], s['sdus'], s['reads'], s['sockq_unmatched'], s['sockq_partial'], s['queued_stale'], s['frames'], s['lost_events']) for s in rows['summary']]" \
+		"[($N2, $N2, $N2, 0, 0, 0, $_rn, 0)]"
+	echo "# $1 SDU frames: $(grep -o '"frags":[0-9]*' "$T/ls.out" | tr '\n' ' ')"
 }
 
 for mode in fentry kprobe; do
@@ -102,6 +129,7 @@ for mode in fentry kprobe; do
 		'queued stale' 'lost events'; do
 		check_eq "$mode btpktlat -r: $_f" 0 "$(sfield "$_f" "$T/pkr.out")"
 	done
+	le_sdus "$mode"
 	check_detached "$mode"
 done
 unset BTBPF_ATTACH

@@ -541,11 +541,12 @@ static __always_inline void hold_carry(struct rx_carry *old, __u32 ck,
  * on too, but the hci_conn is no longer an argument there: no PDU is held. */
 static __always_inline void unhold_rx_skb(const struct acldata_args *a)
 {
+	struct hci_conn *hcon = a->hcon;	/* not inside BPF_CORE_READ: no relocation */
 	__u64 rx_skb;
 
-	if (!a->hcon)
+	if (!hcon)
 		return;
-	rx_skb = (__u64)BPF_CORE_READ(a->hcon, l2cap_data, rx_skb);
+	rx_skb = (__u64)BPF_CORE_READ(hcon, l2cap_data, rx_skb);
 	bpf_map_delete_elem(&rx_held, &rx_skb);
 }
 

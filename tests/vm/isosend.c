@@ -64,7 +64,7 @@
 #define ACCEPT_MS 30000	/* a receiver gives up when no link came */
 #define BT_ISO_SYNC_TIMEOUT 0x07d0	/* 20 s */
 
-#include "bdaddr.h"
+#include "testbt.h"
 
 /* what a broadcast receiver binds to besides its own address */
 #define ISO_MAX_NUM_BIS 0x1f
@@ -156,14 +156,6 @@ static void usage(void)
 		" DST_BDADDR\n"
 		"       isosend -B [-i SRC_BDADDR] [-n N] [-b BYTES] [-w MS] [-g]\n");
 	exit(2);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 /* Reads mgmt events until the reply to `op` and returns its status. */

@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bdaddr.h"
+#include "testbt.h"
 
 struct opts {
 	bdaddr_t src;

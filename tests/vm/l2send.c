@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bdaddr.h"
+#include "testbt.h"
 
 struct opts {
 	bdaddr_t src, dst;

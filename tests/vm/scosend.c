@@ -26,7 +26,7 @@
 #define SOL_SCO 17
 #define SCO_OPTIONS 0x01
 
-#include "bdaddr.h"
+#include "testbt.h"
 
 struct sockaddr_sco {
 	sa_family_t sco_family;
@@ -42,14 +42,6 @@ static void usage(void)
 	fprintf(stderr, "usage: scosend [-i SRC_BDADDR] [-n FRAMES] [-s BYTES]"
 		" [-w MS] DST_BDADDR\n");
 	exit(2);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 /* Read frames back until `want` arrived or `wait_ms` passed quietly. */

@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Bluetooth addresses for the test bed's small senders and receivers,
- * without libbluetooth's headers. */
-#ifndef TESTS_BDADDR_H
-#define TESTS_BDADDR_H
+/* What the test bed's small senders and receivers share: Bluetooth
+ * addresses and sockets without libbluetooth's headers, and a clock. */
+#ifndef TESTS_TESTBT_H
+#define TESTS_TESTBT_H
 
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
+
+/* CLOCK_MONOTONIC in milliseconds: for deadlines. */
+static inline long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
 
 typedef struct { uint8_t b[6]; } __attribute__((packed)) bdaddr_t;
 

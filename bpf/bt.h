@@ -28,7 +28,9 @@
 
 /* hci_conn->type (hci.h).  0x82 is ISO_LINK up to 6.16 and CIS_LINK from
  * 6.17, which added BIS_LINK 0x83 and PA_LINK 0x84. */
+#define SCO_LINK	0x00
 #define ACL_LINK	0x01
+#define ESCO_LINK	0x02
 #define LE_LINK		0x80
 #define CIS_LINK	0x82	/* ISO_LINK before 6.17 */
 #define BIS_LINK	0x83

@@ -33,6 +33,17 @@
  * and the address reused) is counted as dropped.  The FIFO keys nothing by
  * pointer.
  *
+ * ISO and SCO sends (-P) take the same path with their own functions:
+ * iso_sock_sendmsg .. hci_send_iso and sco_sock_sendmsg .. hci_send_sco,
+ * each called from the sendmsg (iso_send_frame, sco_send_frame: inlined),
+ * then hci_send_frame.  hci_send_iso queues an SDU larger than the ISO MTU
+ * as a head and its frag_list, as hci_send_acl does (bt_skb_sendmsg cut
+ * it, 6.1 and 6.12 checked): the fragments are followed the same way, and
+ * ISO frames are acked through the same FIFO (btacklat's).  SCO has one
+ * frame per send and no NUM_COMP_PKTS without SCO flow control (which the
+ * kernel tracks only from 6.15, with HCI_SCO_FLOWCTL): a SCO send closes
+ * at hci_send_frame, its ack is STAGE_NA and total ends at the driver.
+ *
  * -r, the receive side:
  *
  *   rxwork hci_recv_frame entry (the driver hands the ACL frame over) ..
@@ -63,6 +74,7 @@ const volatile bool targ_per_conn = false;	/* -C */
 const volatile bool targ_ms = false;	/* -m */
 const volatile bool targ_events = false;	/* -M */
 const volatile __u64 targ_min_ns = 0;	/* -M MS */
+const volatile __u32 targ_protos = PKT_PROTOS;	/* -P, bits of BTPROTO_* */
 
 struct pkt_stats stats = {};
 __u64 next_send_id = 0;
@@ -80,6 +92,7 @@ struct send {
 	__u16 nfrags;		/* fragments noted so far */
 	__u16 last_seq;		/* the last one's number */
 	char comm[16];
+	__u32 proto;		/* BTPROTO_*: which sendmsg opened it */
 };
 
 struct frame {
@@ -196,9 +209,25 @@ static __always_inline struct sk_buff___pkt *skb_frag_list(struct sk_buff___pkt 
 	return BPF_CORE_READ(shinfo, frag_list);
 }
 
-static __always_inline void hist_add(__u32 stage, __u16 dev, __u16 handle, __u64 ns)
+static __always_inline bool proto_wanted(__u32 proto)
 {
-	struct hist_key hk = { .stage = stage };
+	return targ_protos & (1u << proto);
+}
+
+/* The protocol of a connection's frames: its link type (bt.h). */
+static __always_inline __u32 conn_proto(struct hci_conn___ack *conn)
+{
+	__u8 type = BPF_CORE_READ(conn, type);
+
+	if (link_is_iso(type))
+		return BTPROTO_ISO;
+	return type == SCO_LINK || type == ESCO_LINK ? BTPROTO_SCO : BTPROTO_L2CAP;
+}
+
+static __always_inline void hist_add_proto(__u32 stage, __u32 proto, __u16 dev, __u16 handle,
+					   __u64 ns)
+{
+	struct hist_key hk = { .stage = stage, .proto = proto };
 	struct hist_val *h;
 
 	if (targ_per_conn) {
@@ -216,6 +245,12 @@ static __always_inline void hist_add(__u32 stage, __u16 dev, __u16 handle, __u64
 	 * smaller of two maxima (the man page says so) */
 	if (ns > h->max_ns)
 		h->max_ns = ns;
+}
+
+/* L2CAP's (both sides) */
+static __always_inline void hist_add(__u32 stage, __u16 dev, __u16 handle, __u64 ns)
+{
+	hist_add_proto(stage, BTPROTO_L2CAP, dev, handle, ns);
 }
 
 /* Notes val for an skb in map.  A note already there belongs to an skb
@@ -236,12 +271,12 @@ static __always_inline bool note_skb(void *map, __u64 key, void *val, __u64 *sta
 
 /* ---- sock: sendmsg entry and return ---- */
 
-static __always_inline int on_sendmsg(size_t len)
+static __always_inline int on_sendmsg(size_t len, __u32 proto)
 {
 	__u64 tid = bpf_get_current_pid_tgid(), id;
-	struct send s = {};
+	struct send s = { .proto = proto };
 
-	if (!tgid_wanted(targ_tgid, tid))
+	if (!tgid_wanted(targ_tgid, tid) || !proto_wanted(proto))
 		return 0;
 	counter_add(&stats.sends, 1);
 	id = __sync_fetch_and_add(&next_send_id, 1) + 1;
@@ -263,14 +298,14 @@ static __always_inline int on_sendmsg(size_t len)
 /* A send that queued nothing (an error, a wait interrupted) has no stages:
  * counted, and forgotten.  One that queued fragments lives on until the
  * last one's ack. */
-static __always_inline int on_sendmsg_ret(void)
+static __always_inline int on_sendmsg_ret(__u32 proto)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
 	__u64 *id = bpf_map_lookup_elem(&threads, &tid);
 	struct send *s;
 
 	if (!id) {
-		if (tgid_wanted(targ_tgid, tid))
+		if (tgid_wanted(targ_tgid, tid) && proto_wanted(proto))
 			counter_add(&stats.partial, 1);
 		return 0;
 	}
@@ -283,7 +318,7 @@ static __always_inline int on_sendmsg_ret(void)
 	return 0;
 }
 
-/* ---- queue: hci_send_acl entry, then hci_send_frame ---- */
+/* ---- queue: hci_send_acl/iso/sco entry, then hci_send_frame ---- */
 
 struct frag_ctx {
 	struct sk_buff___pkt *skb;	/* the next fragment to note */
@@ -311,17 +346,23 @@ static int note_frag(__u32 i, void *ctx)
 	return 0;
 }
 
-static __always_inline int on_send_acl(struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
+/* A PDU (ISO: SDU, SCO: frame) of proto queued on conn: each of its
+ * fragments is noted, and the calling sendmsg's send learns them. */
+static __always_inline int on_queue(struct hci_conn___ack *conn, struct sk_buff___pkt *skb,
+				    __u32 proto)
 {
-	struct hci_conn___ack *conn = BPF_CORE_READ(chan, conn);
 	__u64 tid = bpf_get_current_pid_tgid(), *id;
 	struct frag_ctx c = { .skb = skb };
 	struct send *s = NULL;
 	__u16 dev = BPF_CORE_READ(conn, hdev, id);
 
+	if (!proto_wanted(proto))
+		return 0;
 	id = bpf_map_lookup_elem(&threads, &tid);
 	if (id)
 		s = bpf_map_lookup_elem(&sends, id);
+	if (s && s->proto != proto)
+		s = NULL;	/* not this sendmsg's own frame: a kernel one */
 	if (!dev_wanted(targ_dev, dev)) {
 		/* -d: a send leaving on another controller is not one of ours */
 		if (s) {
@@ -350,22 +391,83 @@ static __always_inline int on_send_acl(struct hci_chan___pkt *chan, struct sk_bu
 	return 0;
 }
 
+static __always_inline int on_send_acl(struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
+{
+	return on_queue(BPF_CORE_READ(chan, conn), skb, BTPROTO_L2CAP);
+}
+
+/* The handle in the header of a frame at hci_send_frame entry (ACL, SCO
+ * and ISO alike: the low 12 bits of the first le16). */
+static __always_inline __u16 skb_handle(struct sk_buff *skb)
+{
+	__u16 hdr = 0;
+
+	bpf_probe_read_kernel(&hdr, sizeof(hdr), BPF_CORE_READ(skb, data));
+	return hdr & HCI_HANDLE_MASK;
+}
+
+static __always_inline void send_done_sco(struct send *s, __u64 now);
+
+/* A SCO frame handed to the driver: its queue stage and, for a send of
+ * ours, the send end there (no ack: STAGE_NA). */
+static __always_inline int on_sco_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb, now, id;
+	struct frame *f;
+	struct send *s;
+	__u16 handle;
+
+	if (!proto_wanted(BTPROTO_SCO) || !dev_wanted(targ_dev, BPF_CORE_READ(hdev, id)))
+		return 0;
+	f = bpf_map_lookup_elem(&frames, &key);
+	if (!f) {
+		counter_add(&stats.queue_partial, 1);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	id = f->tag >> TAG_SEQ_BITS;
+	if (!(f->tag & TAG_IGNORE)) {
+		s = f->tag ? bpf_map_lookup_elem(&sends, &id) : NULL;
+		handle = skb_handle(skb);
+		hist_add_proto(STAGE_QUEUE, BTPROTO_SCO, BPF_CORE_READ(hdev, id), handle,
+			       now - f->tq);
+		if (s) {
+			send_done_sco(s, now);
+			bpf_map_delete_elem(&sends, &id);
+		} else if (f->tag) {
+			counter_add(&stats.sends_lost, 1);
+		}
+	}
+	bpf_map_delete_elem(&frames, &key);
+	return 0;
+}
+
 /* Handed to the driver: the queue stage ends, the frame enters the FIFO
  * with its tag (every ACL frame does, noted or not: the FIFO must see them
- * all). */
+ * all; ISO frames too when ISO is traced). */
 static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
 {
+	__u8 pkt_type = skb_pkt_type(skb);
+	__u32 proto = pkt_type == HCI_ISODATA_PKT ? BTPROTO_ISO : BTPROTO_L2CAP;
 	__u64 key = (__u64)skb, tag = 0;
 	struct ring_key k = {};
 	struct frame *f;
 
-	if (!frame_ring_key(hdev, skb, false, &k))
+	if (pkt_type == HCI_SCODATA_PKT)
+		return on_sco_frame(hdev, skb);
+	if (!frame_ring_key(hdev, skb, proto_wanted(BTPROTO_ISO), &k))
 		return 0;
+	if (!proto_wanted(proto)) {
+		/* -P without l2cap: ACL frames keep the FIFO exact, untimed */
+		ring_push(&k, TAG_IGNORE);
+		return 0;
+	}
 	f = bpf_map_lookup_elem(&frames, &key);
 	if (f) {
 		tag = f->tag;
 		if (!(tag & TAG_IGNORE))
-			hist_add(STAGE_QUEUE, k.dev, k.handle, bpf_ktime_get_ns() - f->tq);
+			hist_add_proto(STAGE_QUEUE, proto, k.dev, k.handle,
+				       bpf_ktime_get_ns() - f->tq);
 		bpf_map_delete_elem(&frames, &key);
 	} else {
 		counter_add(&stats.queue_partial, 1);
@@ -414,6 +516,8 @@ static __always_inline void send_event(struct send *s, __u64 *stage_ns, __u64 no
 	if (!e)
 		return;
 	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
+	e->proto = s->proto;
+	e->pad = 0;
 	event_submit(e);
 }
 
@@ -427,8 +531,27 @@ static __always_inline void send_done(struct send *s, __u64 sent_ns, __u64 now)
 	ns[STAGE_QUEUE] = sent_ns - s->tq;
 	ns[STAGE_ACK] = now - sent_ns;
 	ns[STAGE_TOTAL] = now - s->t0;
-	hist_add(STAGE_SOCK, s->dev, s->handle, ns[STAGE_SOCK]);
-	hist_add(STAGE_TOTAL, s->dev, s->handle, ns[STAGE_TOTAL]);
+	hist_add_proto(STAGE_SOCK, s->proto, s->dev, s->handle, ns[STAGE_SOCK]);
+	hist_add_proto(STAGE_TOTAL, s->proto, s->dev, s->handle, ns[STAGE_TOTAL]);
+	counter_add(&stats.timed, 1);
+	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
+		send_event(s, ns, now);
+}
+
+/* A SCO send handed to the driver at now: it has no ack, its total ends
+ * here.  Every stage but ack, so sock + queue == total. */
+static __always_inline void send_done_sco(struct send *s, __u64 now)
+{
+	__u64 ns[STAGE_MAX];
+	int i;
+
+	for (i = 0; i < STAGE_MAX; i++)
+		ns[i] = STAGE_NA;
+	ns[STAGE_SOCK] = s->tq - s->t0;
+	ns[STAGE_QUEUE] = now - s->tq;
+	ns[STAGE_TOTAL] = now - s->t0;
+	hist_add_proto(STAGE_SOCK, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_SOCK]);
+	hist_add_proto(STAGE_TOTAL, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_TOTAL]);
 	counter_add(&stats.timed, 1);
 	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
 		send_event(s, ns, now);
@@ -442,7 +565,7 @@ static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u
 
 	if (tag & TAG_IGNORE)
 		return;
-	hist_add(STAGE_ACK, BPF_CORE_READ(conn, hdev, id),
+	hist_add_proto(STAGE_ACK, conn_proto(conn), BPF_CORE_READ(conn, hdev, id),
 		 BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK, now - sent_ns);
 	if (!tag)
 		return;
@@ -598,6 +721,8 @@ static __always_inline void rx_event(struct rx_queued *q, __u64 *stage_ns, __u64
 	if (!e)
 		return;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->proto = BTPROTO_L2CAP;
+	e->pad = 0;
 	event_submit(e);
 }
 
@@ -643,21 +768,41 @@ out:
 
 /* fexit sees the return value after the arguments: ctx[3] for
  * l2cap_sock_sendmsg(sock, msg, len); only its passing matters here. */
-SEC("fentry/l2cap_sock_sendmsg")
-int BPF_PROG(l2cap_sock_sendmsg_fentry, struct socket *sock, struct msghdr *msg, size_t len)
-{ return on_sendmsg(len); }
+/* The four programs of a sendmsg(sock, msg, len) of protocol proto. */
+#define SENDMSG_PROBES(func, proto)						\
+SEC("fentry/" #func)								\
+int BPF_PROG(func##_fentry, struct socket *sock, struct msghdr *msg, size_t len) \
+{ return on_sendmsg(len, proto); }						\
+SEC("fexit/" #func)								\
+int func##_fexit(unsigned long long *ctx)					\
+{ return on_sendmsg_ret(proto); }						\
+SEC("kprobe/" #func)								\
+int BPF_KPROBE(func##_kprobe, struct socket *sock, struct msghdr *msg, size_t len) \
+{ return on_sendmsg(len, proto); }						\
+SEC("kretprobe/" #func)								\
+int BPF_KRETPROBE(func##_kretprobe, int ret)					\
+{ return on_sendmsg_ret(proto); }
 
-SEC("fexit/l2cap_sock_sendmsg")
-int l2cap_sock_sendmsg_fexit(unsigned long long *ctx)
-{ return on_sendmsg_ret(); }
+SENDMSG_PROBES(l2cap_sock_sendmsg, BTPROTO_L2CAP)
+SENDMSG_PROBES(iso_sock_sendmsg, BTPROTO_ISO)
+SENDMSG_PROBES(sco_sock_sendmsg, BTPROTO_SCO)
 
-SEC("kprobe/l2cap_sock_sendmsg")
-int BPF_KPROBE(l2cap_sock_sendmsg_kprobe, struct socket *sock, struct msghdr *msg, size_t len)
-{ return on_sendmsg(len); }
+/* hci_send_iso(conn, skb), hci_send_sco(conn, skb): 6.1 .. 7.1 */
+SEC("fentry/hci_send_iso")
+int BPF_PROG(hci_send_iso_fentry, struct hci_conn___ack *conn, struct sk_buff___pkt *skb)
+{ return on_queue(conn, skb, BTPROTO_ISO); }
 
-SEC("kretprobe/l2cap_sock_sendmsg")
-int BPF_KRETPROBE(l2cap_sock_sendmsg_kretprobe, int ret)
-{ return on_sendmsg_ret(); }
+SEC("kprobe/hci_send_iso")
+int BPF_KPROBE(hci_send_iso_kprobe, struct hci_conn___ack *conn, struct sk_buff___pkt *skb)
+{ return on_queue(conn, skb, BTPROTO_ISO); }
+
+SEC("fentry/hci_send_sco")
+int BPF_PROG(hci_send_sco_fentry, struct hci_conn___ack *conn, struct sk_buff___pkt *skb)
+{ return on_queue(conn, skb, BTPROTO_SCO); }
+
+SEC("kprobe/hci_send_sco")
+int BPF_KPROBE(hci_send_sco_kprobe, struct hci_conn___ack *conn, struct sk_buff___pkt *skb)
+{ return on_queue(conn, skb, BTPROTO_SCO); }
 
 SEC("fentry/hci_send_acl")
 int BPF_PROG(hci_send_acl_fentry, struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)

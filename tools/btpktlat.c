@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * btpktlat: one Bluetooth L2CAP send followed from the application's
- * sendmsg to the controller's acknowledgement, and which layer held it:
- * the socket, the HCI queue, or the controller.  With -r, one received
+ * btpktlat: one Bluetooth L2CAP, ISO or SCO send followed from the
+ * application's sendmsg to the controller's acknowledgement (SCO: to the
+ * driver), and which layer held it: the socket, the HCI queue, or the
+ * controller.  With -r, one received
  * L2CAP frame from the driver to the application's recvmsg: the HCI RX
  * work, L2CAP, or the reader.
  */
@@ -32,7 +33,9 @@ static struct env {
 	bool per_conn;
 	long pid;
 	long min_ms;		/* -M, -1: histograms */
-} env = { .min_ms = -1 };
+	unsigned int protos;	/* -P: bits of BTPROTO_* */
+	bool proto_seen;
+} env = { .min_ms = -1, .protos = PKT_PROTOS };
 
 static const char *const send_stages[STAGE_MAX] = {
 	[STAGE_SOCK] = "sock", [STAGE_QUEUE] = "queue",
@@ -54,12 +57,13 @@ static const char *stage_name(__u32 stage)
 }
 
 const char argp_program_doc[] =
-"Follow Bluetooth L2CAP sends from sendmsg to the controller's ack: the time\n"
-"each layer held them (sock, queue, ack) and in all (total).  With -r, received\n"
-"L2CAP frames from the driver to recvmsg (rxwork, sockq, read, total).\n"
+"Follow Bluetooth L2CAP, ISO and SCO sends from sendmsg to the controller's ack\n"
+"(SCO: to the driver): the time each layer held them (sock, queue, ack) and in\n"
+"all (total).  With -r, received L2CAP frames from the driver to recvmsg\n"
+"(rxwork, sockq, read, total).\n"
 "\n"
-"USAGE: btpktlat [-h] [-T] [-j] [-m] [-r] [-C] [-d hciN] [-p PID] [-M MS]\n"
-"                [--openmetrics PATH [-q]] [interval [count]]\n"
+"USAGE: btpktlat [-h] [-T] [-j] [-m] [-r] [-C] [-d hciN] [-p PID] [-P PROTO]\n"
+"                [-M MS] [--openmetrics PATH [-q]] [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
 "    btpktlat              # one histogram per stage in usecs, on Ctrl-C\n"
@@ -67,6 +71,7 @@ const char argp_program_doc[] =
 "    btpktlat -m -C        # millisecond histograms per connection\n"
 "    btpktlat -M 100       # one line per send that took 100 ms or more\n"
 "    btpktlat -M 0 -p 181  # every send of PID 181, one line each\n"
+"    btpktlat -P iso -C    # ISO sends only, per connection\n"
 "    btpktlat -r -M 50     # one line per frame received that took 50 ms or more\n"
 "    btpktlat -j -d hci0   # JSON lines, controller hci0 only\n"
 "    btpktlat -q --openmetrics /var/lib/prometheus/node-exporter/btpktlat.prom\n";
@@ -80,6 +85,7 @@ static const struct argp_option opts[] = {
 	CLI_OPTION_DEVICE,
 	{ "pid", 'p', "PID", 0, "Trace this process's sends (-r: reads) only", 0 },
 	{ "min", OPT_MIN, "MS", 0, "One line per send (-r: read) whose total took MS ms or more", 0 },
+	{ "proto", 'P', "PROTO", 0, "Protocols, comma-separated: l2cap,iso,sco (default all; -r: l2cap)", 0 },
 	CLI_OPTION_OPENMETRICS,
 	CLI_OPTION_QUIET,
 	{},
@@ -100,7 +106,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MIN:
 		env.min_ms = cli__parse_long(state, arg, "MS", 0, 3600000);
 		break;
+	case 'P':
+		env.protos = cli__parse_protos(state, arg, PKT_PROTOS, "l2cap, iso, sco");
+		env.proto_seen = true;
+		break;
 	case ARGP_KEY_END:
+		if (env.rx && env.proto_seen && env.protos != 1u << BTPROTO_L2CAP)
+			argp_error(state, "-r follows L2CAP frames only: -P l2cap");
 		if (env.min_ms >= 0 && hist_env.ia.seen)
 			argp_error(state, "-M prints one line per packet: no interval");
 		if (env.min_ms >= 0 && (env.per_conn || hist_env.millis))
@@ -130,6 +142,8 @@ static int row_cmp(const void *a, const void *b)
 		return x->dev - y->dev;
 	if (x->handle != y->handle)
 		return x->handle - y->handle;
+	if (x->proto != y->proto)
+		return (int)x->proto - (int)y->proto;
 	return (int)x->stage - (int)y->stage;
 }
 
@@ -171,6 +185,8 @@ static void print_row_text(const struct row *r, const char *unit)
 
 	summarize(&r->val, &s);
 	printf("\nstage = %s", stage);
+	if (r->key.proto != BTPROTO_L2CAP)	/* L2CAP's keep their pre-ISO/SCO header */
+		printf(" proto = %s", bt__proto_name(r->key.proto));
 	if (env.per_conn)
 		printf(" dev = %s handle = %u", hci__name(r->key.dev, dev), r->key.handle);
 	printf("\n");
@@ -186,7 +202,8 @@ static void print_row_json(const struct row *r, const char *unit)
 
 	summarize(&r->val, &s);
 	json__begin_row(stdout);
-	printf("\"stage\":\"%s\",", stage_name(r->key.stage));
+	printf("\"stage\":\"%s\",\"proto\":\"%s\",", stage_name(r->key.stage),
+	       bt__proto_name(r->key.proto));
 	if (env.per_conn)
 		printf("\"dev\":\"%s\",\"handle\":%u,", hci__name(r->key.dev, dev), r->key.handle);
 	printf("\"count\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu,\"hist\":",
@@ -234,6 +251,8 @@ static void row_labels(struct om_labels *l, const struct hist_key *k)
 		snprintf(buf, sizeof(buf), "%u", k->handle);
 		om__label(l, "handle", buf);
 	}
+	if (k->proto != BTPROTO_L2CAP)	/* L2CAP's series keep their labels */
+		om__label(l, "proto", bt__proto_name(k->proto));
 	om__label(l, "stage", stage_name(k->stage));
 }
 
@@ -322,7 +341,7 @@ static int slowest_stage(const struct send_event *e)
 	int i, worst = STAGE_SOCK;
 
 	for (i = STAGE_SOCK; i < STAGE_TOTAL; i++)
-		if (e->stage_ns[i] > e->stage_ns[worst])
+		if (e->stage_ns[i] != STAGE_NA && e->stage_ns[i] > e->stage_ns[worst])
 			worst = i;
 	return worst;
 }
@@ -355,11 +374,15 @@ static void print_event_json(const struct send_event *e)
 		printf("\"time\":\"%s\",", trace__time_of(e->ts, ts));
 	printf("\"pid\":%u,\"comm\":", e->pid);
 	json__string_n(stdout, e->comm, sizeof(e->comm));
-	printf(",\"proto\":\"L2CAP\",\"dev\":\"%s\",\"handle\":%u,\"bytes\":%u,\"frags\":%u",
-	       hci__name(e->dev, dev), e->handle, e->bytes, e->frags);
-	for (i = 0; i < STAGE_MAX; i++)
-		printf(",\"%s_us\":%llu", stage_name(i),
-		       (unsigned long long)(e->stage_ns[i] / 1000));
+	printf(",\"proto\":\"%s\",\"dev\":\"%s\",\"handle\":%u,\"bytes\":%u,\"frags\":%u",
+	       bt__proto_name(e->proto), hci__name(e->dev, dev), e->handle, e->bytes, e->frags);
+	for (i = 0; i < STAGE_MAX; i++) {
+		if (e->stage_ns[i] == STAGE_NA)		/* SCO's ack */
+			printf(",\"%s_us\":null", stage_name(i));
+		else
+			printf(",\"%s_us\":%llu", stage_name(i),
+			       (unsigned long long)(e->stage_ns[i] / 1000));
+	}
 	printf(",\"slowest\":\"%s\"}\n", stage_name(slowest_stage(e)));
 }
 
@@ -378,10 +401,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (common_env.timestamp)
 		printf("%-8s ", trace__time_of(e->ts, ts));
 	snprintf(comm, sizeof(comm), "%.16s", e->comm);
-	printf("%-7u %-16s %-5s %-5s %-6u %6u", e->pid, comm, "L2CAP", hci__name(e->dev, dev),
-	       e->handle, e->bytes);
-	for (i = 0; i < STAGE_MAX; i++)
-		printf(" %9llu", (unsigned long long)(e->stage_ns[i] / 1000));
+	printf("%-7u %-16s %-5s %-5s %-6u %6u", e->pid, comm, bt__proto_name(e->proto),
+	       hci__name(e->dev, dev), e->handle, e->bytes);
+	for (i = 0; i < STAGE_MAX; i++) {
+		if (e->stage_ns[i] == STAGE_NA)		/* SCO's ack */
+			printf(" %9s", "-");
+		else
+			printf(" %9llu", (unsigned long long)(e->stage_ns[i] / 1000));
+	}
 	printf(" %s\n", stage_name(slowest_stage(e)));
 	return trace__output_ok() ? 0 : -1;
 }
@@ -458,7 +485,31 @@ static void print_rx_summary(const struct rx_stats *s, __u64 lost)
 
 /* ---- setup ---- */
 
-enum { P_SENDMSG, P_SEND_ACL, P_SEND_FRAME, P_NUM_COMP, P_DEL,
+static bool want_proto(unsigned int proto)
+{
+	return env.protos & (1u << proto);
+}
+
+/* The traced protocols for the banner: "L2CAP/ISO/SCO", in that order. */
+static const char *protos_name(void)
+{
+	static const unsigned int order[] = { BTPROTO_L2CAP, BTPROTO_ISO, BTPROTO_SCO };
+	static char buf[32];
+	size_t i;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!want_proto(order[i]))
+			continue;
+		if (buf[0])
+			strcat(buf, "/");
+		strcat(buf, bt__proto_name(order[i]));
+	}
+	return buf;
+}
+
+enum { P_SENDMSG, P_SEND_ACL, P_ISO_SENDMSG, P_SEND_ISO, P_SCO_SENDMSG, P_SEND_SCO,
+       P_SEND_FRAME, P_NUM_COMP, P_DEL,
        P_RECV_FRAME, P_ACLDATA, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
 
 /* The options, as the BPF side reads them (before load). */
@@ -470,6 +521,7 @@ static void configure(struct btpktlat_bpf *obj, bool events)
 	obj->rodata->targ_ms = hist_env.millis;
 	obj->rodata->targ_events = events;
 	obj->rodata->targ_min_ns = events ? (__u64)env.min_ms * 1000000 : 0;
+	obj->rodata->targ_protos = env.protos;
 	/* the ring carries only -M lines: one page when there are none */
 	if (!events)
 		bpf_map__set_max_entries(obj->maps.events, getpagesize());
@@ -505,10 +557,17 @@ int main(int argc, char **argv)
 	configure(obj, events);
 
 	/* FIFO mode on every kernel: hci_send_frame and hci_num_comp_pkts_evt
-	 * are still there in 6.15+ (man btpktlat, STAGES) */
+	 * are still there in 6.15+ (man btpktlat, STAGES).  ISO and SCO are
+	 * optional: iso.c needs CONFIG_BT_LE (6.0+), sco.c CONFIG_BT_BREDR. */
+	bool l2cap = !env.rx && want_proto(BTPROTO_L2CAP);
+	bool iso = !env.rx && want_proto(BTPROTO_ISO), sco = !env.rx && want_proto(BTPROTO_SCO);
 	struct probe probes[P_MAX] = {
-		[P_SENDMSG] = { .func = "l2cap_sock_sendmsg", .wanted = !env.rx },
-		[P_SEND_ACL] = { .func = "hci_send_acl", .wanted = !env.rx },
+		[P_SENDMSG] = { .func = "l2cap_sock_sendmsg", .wanted = l2cap },
+		[P_SEND_ACL] = { .func = "hci_send_acl", .wanted = l2cap },
+		[P_ISO_SENDMSG] = { .func = "iso_sock_sendmsg", .wanted = iso, .optional = true },
+		[P_SEND_ISO] = { .func = "hci_send_iso", .wanted = iso, .optional = true },
+		[P_SCO_SENDMSG] = { .func = "sco_sock_sendmsg", .wanted = sco, .optional = true },
+		[P_SEND_SCO] = { .func = "hci_send_sco", .wanted = sco, .optional = true },
 		[P_SEND_FRAME] = { .func = "hci_send_frame", .wanted = !env.rx },
 		[P_NUM_COMP] = { .func = "hci_num_comp_pkts_evt", .wanted = !env.rx },
 		[P_DEL] = { .func = "hci_conn_del", .wanted = !env.rx },
@@ -536,8 +595,9 @@ int main(int argc, char **argv)
 	}
 
 	if (!common_env.json) {
-		printf("Tracing Bluetooth L2CAP %s latency by stage (%s)... Hit Ctrl-C to end.\n",
-		       env.rx ? "receive" : "send", probes__mode_name(probes, P_MAX));
+		printf("Tracing Bluetooth %s %s latency by stage (%s)... Hit Ctrl-C to end.\n",
+		       env.rx ? "L2CAP" : protos_name(), env.rx ? "receive" : "send",
+		       probes__mode_name(probes, P_MAX));
 		if (events)
 			print_header();
 	}

@@ -98,6 +98,41 @@ sfield() {
 	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
 }
 
+# pfield LABEL FILE: the number after exactly LABEL in the summary lines
+# ("sends 12, timed 12, ..." -> pfield timed); the last one printed
+pfield() {
+	grep -oE "(^|, )$1 [0-9]+" "$2" | tail -1 | awk '{ print $NF }'
+}
+
+# stage_field STAGE FIELD FILE: from btpktlat's per-stage line "ack: count
+# 40, avg 1200, p50 2047, p99 4095, max 3000 usecs"; the last one printed
+stage_field() {
+	sed -n "s/^$1: .*\\b$2 \\([0-9]*\\).*/\\1/p" "$3" | tail -1
+}
+
+# stage_sums FILE: per btpktlat -M line of FILE (text, no -T), "PROTO DEV
+# HANDLE BYTES PID COMM D SLOWEST ACK" where D is TOTAL_us less the other
+# stages ("-" ones count 0) and ACK the ACK_us column as printed; columns
+# found by the header's names, so a stage added later needs no change here
+stage_sums() {
+	awk '/^PID / { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		col["PID"] && $1 ~ /^[0-9]+$/ {
+			d = $col["TOTAL_us"]
+			for (n in col) if (n ~ /_us$/ && n != "TOTAL_us" && $col[n] != "-") d -= $col[n]
+			print $col["PROTO"], $col["DEV"], $col["HANDLE"], $col["BYTES"], $col["PID"],
+				$col["COMM"], d, $col["SLOWEST"], $col["ACK_us"]
+		}' "$1"
+}
+
+# btmon_start FILE: btmon records every controller's HCI traffic to FILE
+# until btmon_stop
+btmon_start() {
+	btmon -w "$1" > /dev/null 2>&1 &
+	BTMON_PID=$!
+	sleep 0.5
+}
+btmon_stop() { kill $BTMON_PID; wait $BTMON_PID 2>/dev/null; }
+
 # wait_line FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
 # (default 15 s); fails when it never does
 wait_line() {

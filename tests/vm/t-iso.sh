@@ -2,24 +2,19 @@
 # sends N SDUs of B bytes from hci0 to a receiver on hci1, over a CIS and
 # then over a BIS; btmon records the HCI traffic as an independent count,
 # and btsnoop-sock, btwmem, btacklat and bthcicredits must agree with it and
-# with N and B.  The same traffic on every kernel: isosend passes the Linux
-# 6.4+ struct bt_iso_qos, which 6.1 reads too (BlueZ 5.66's iso-tester
-# passes the old one, which 6.4+ refuses).  Both attach modes.  Sourced by
-# guest-test.sh (helpers in lib.sh).
+# with N and B; btpktlat -P iso times every SDU.  The same traffic on
+# every kernel: isosend passes the Linux 6.4+ struct bt_iso_qos, which 6.1
+# reads too (BlueZ 5.66's iso-tester passes the old one, which 6.4+
+# refuses).  Both attach modes.  Sourced by guest-test.sh (helpers in
+# lib.sh).
 SNOOP=$BUILD/btsnoop-sock
 WMEM=$BUILD/btwmem
 ACK=$BUILD/btacklat
 CRED=$BUILD/bthcicredits
 ISOSEND=$BUILD/tests/isosend
+PKT=$BUILD/btpktlat
 N=12; B=100
 
-# btmon_start FILE: btmon records every controller's HCI traffic to FILE
-btmon_start() {
-	btmon -w "$1" > /dev/null 2>&1 &
-	BTMON_PID=$!
-	sleep 0.5
-}
-btmon_stop() { kill $BTMON_PID; wait $BTMON_PID 2>/dev/null; }
 # btmon_count WHAT: ISO data packets in the capture ("TX" or "RX")
 btmon_count() { btmon -r "$T/iso.snoop" | grep -c "ISO Data $1:"; }
 # btmon_sdu_bytes WHAT: their SDU bytes (dlen less the 4-byte ISO data header)
@@ -104,12 +99,16 @@ iso_run() {
 	_pa=$TOOL_PID
 	start_bg cred "$CRED" || return
 	_pc=$TOOL_PID
+	start_bg pkt "$PKT" -P iso -d hci0 || return
+	_pp=$TOOL_PID
+	start_bg pktm "$PKT" -P iso -M 0 -d hci0 || return
+	_pm=$TOOL_PID
 	${_k}_pair $N $B ||
 		not_ok "$mode $_k: isosend failed: $(cat "$T/snd.log" "$T/lst.log")"
 	check_grep "$mode $_k: isosend sent $N SDUs of $B bytes" "^sent $N SDUs of $B bytes\$" "$T/snd.log"
 	check_grep "$mode $_k: the receiver got them" "^received $N SDUs, $((N * B)) bytes\$" "$T/lst.log"
 	sleep 0.5
-	for _p in $_ps $_pw $_pa $_pc; do
+	for _p in $_ps $_pw $_pa $_pc $_pp $_pm; do
 		stop_pid $_p INT
 		check_eq "$mode $_k: exit status ($_p)" 0 $?
 	done
@@ -157,7 +156,40 @@ iso_run() {
 		check_eq "$mode $_k bthcicredits: the $_pool pool's SENT counts the SDUs" $N \
 			"$(awk -v p="$_pool" '$1 == "hci0" && $2 == p { s += $8 } END { print s + 0 }' "$T/cred.out")"
 	fi
+	pkt_check "$mode $_k" "$_h"
 	check_detached "$mode $_k"
+}
+
+# pkt_check LABEL HANDLE: btpktlat -P iso against isosend and btmon: sock
+# and total count the SDUs, queue and ack the ISO frames hci0 sent; one -M 0
+# line per SDU whose stages add up to its total
+pkt_check() {
+	_tx=$(btmon_count TX)
+	check_eq "$1 btpktlat: sock, queue, ack, total counts == SDUs, ISO frames sent (btmon) x2, SDUs" \
+		"$N $_tx $_tx $N" \
+		"$(stage_field sock count "$T/pkt.out") $(stage_field queue count "$T/pkt.out") $(stage_field ack count "$T/pkt.out") $(stage_field total count "$T/pkt.out")"
+	check_eq "$1 btpktlat: the four histograms are ISO's" 4 \
+		"$(grep -cE '^stage = (sock|queue|ack|total) proto = ISO$' "$T/pkt.out")"
+	check_eq "$1 btpktlat: no L2CAP histogram with -P iso" 0 \
+		"$(grep -cE '^stage = [a-z]+$' "$T/pkt.out")"
+	for _f in sends timed frames sent acked; do
+		check_eq "$1 btpktlat: summary $_f" $N "$(pfield "$_f" "$T/pkt.out")"
+	done
+	for _f in partial nodata 'sends lost' 'sends full' 'queue partial' 'frames full' \
+		'frames dropped' 'frags untracked' 'hists full' overflow stale untracked unmatched \
+		skipped 'lost events'; do
+		check_eq "$1 btpktlat: summary $_f" 0 "$(pfield "$_f" "$T/pkt.out")"
+	done
+	# each stage is truncated to whole usecs on its own: the others may
+	# fall short of TOTAL_us by up to 2 us (three truncations), never more
+	stage_sums "$T/pktm.out" > "$T/pktm.sums"
+	check_eq "$1 btpktlat -M 0: one line per SDU: ISO hci0 handle $2, $B bytes, isosend's pid" $N \
+		"$(awk -v h="$2" -v b=$B -v p=$SND_PID '$1 == "ISO" && $2 == "hci0" && $3 == h && $4 == b && $5 == p && $6 == "isosend"' "$T/pktm.sums" | wc -l)"
+	check_eq "$1 btpktlat -M 0: no other line" $N "$(wc -l < "$T/pktm.sums")"
+	check_eq "$1 btpktlat -M 0: sock + queue + ack == total within 2 us, never above" "" \
+		"$(awk '$7 < 0 || $7 > 2' "$T/pktm.sums")"
+	check_eq "$1 btpktlat -M 0: every ack timed (a number)" $N \
+		"$(awk '$9 ~ /^[0-9]+$/' "$T/pktm.sums" | wc -l)"
 }
 
 for mode in fentry kprobe; do

@@ -1,0 +1,80 @@
+# btpktlat -P sco: SCO frames written through the SCO-capable controller of
+# the test bed (tests/vm/btbridge.c advertises SCO buffers and echoes the
+# frames back; sco-setup.sh).  No controller here does SCO flow control, so
+# a SCO send has no ack: its stages end at the driver (sock, queue, total),
+# ACK_us is "-" (null in -j) and there is no ack histogram.  Counts are
+# held against scosend and hciconfig's TX sco counter, the handle against
+# btmon.  Both attach modes.  Sourced by guest-test.sh (helpers in lib.sh).
+PKT=$BUILD/btpktlat
+SCOSEND=$BUILD/tests/scosend
+N=20; B=48
+
+if ! modprobe -a bluetooth hci_vhci 2>/dev/null; then
+	skip "this kernel has no Bluetooth"
+	finish
+fi
+eval "$(sh tests/vm/sco-setup.sh 2> "$T/sco-setup.err")"
+if [ -z "${SCO_ADDR:-}" ]; then
+	not_ok "sco-setup.sh failed: $(cat "$T/sco-setup.err")"
+	finish
+fi
+
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
+	btmon_start "$T/sco.snoop"
+	start_bg ph "$PKT" -P sco -d "$SCO_HCI" || continue
+	_ph=$TOOL_PID
+	start_bg pm "$PKT" -P sco -M 0 -d "$SCO_HCI" || continue
+	_pm=$TOOL_PID
+	start_tool pj "$PKT" -P sco -M 0 -j -d "$SCO_HCI" || continue
+	_pj=$TOOL_PID
+	_before=$(tx_count "$SCO_HCI" sco)
+	"$SCOSEND" -i "$SCO_ADDR" -n $N -s $B "$PEER_ADDR" > "$T/scosend.out" 2>&1 &
+	SP=$!
+	wait $SP
+	sleep 0.5
+	_frames=$(( $(tx_count "$SCO_HCI" sco) - _before ))
+	for _p in $_ph $_pm $_pj; do
+		stop_pid $_p INT
+		check_eq "$mode: btpktlat ($_p) exits 0 on SIGINT" 0 $?
+	done
+	btmon_stop
+	check_grep "$mode: scosend sent $N frames" "^sent $N frames of $B bytes\$" "$T/scosend.out"
+	check_eq "$mode: hciconfig $SCO_HCI TX sco delta == scosend's frames" $N "$_frames"
+	_h=$(btmon -r "$T/sco.snoop" | sed -n 's/.*SCO Data TX: Handle \([0-9]*\).*/\1/p' | head -1)
+	check_cmd "$mode: btmon saw the SCO handle ($_h)" test -n "$_h"
+
+	check_eq "$mode: sock, queue, total counts == frames sent" "$_frames $_frames $_frames" \
+		"$(stage_field sock count "$T/ph.out") $(stage_field queue count "$T/ph.out") $(stage_field total count "$T/ph.out")"
+	check_eq "$mode: SCO's histograms: sock, queue, total, no ack" "sock queue total" \
+		"$(sed -n 's/^stage = \([a-z]*\) proto = SCO$/\1/p' "$T/ph.out" | tr '\n' ' ' | sed 's/ $//')"
+	check_eq "$mode: no other histogram" 3 "$(grep -c '^stage = ' "$T/ph.out")"
+	for _f in sends timed frames; do
+		check_eq "$mode: summary $_f" $N "$(pfield "$_f" "$T/ph.out")"
+	done
+	for _f in partial nodata 'sends lost' 'sends full' 'queue partial' 'frames full' \
+		'frames dropped' 'frags untracked' 'hists full' sent acked 'lost events'; do
+		check_eq "$mode: summary $_f (SCO enters no FIFO)" 0 "$(pfield "$_f" "$T/ph.out")"
+	done
+
+	# sock + queue == total: two truncations against one, up to 1 us short
+	stage_sums "$T/pm.out" > "$T/pm.sums"
+	check_eq "$mode: -M 0: one line per frame: SCO $SCO_HCI handle $_h, $B bytes, scosend's pid, ACK_us -" $N \
+		"$(awk -v d="$SCO_HCI" -v h="$_h" -v b=$B -v p=$SP '$1 == "SCO" && $2 == d && $3 == h && $4 == b && $5 == p && $6 == "scosend" && $9 == "-"' "$T/pm.sums" | wc -l)"
+	check_eq "$mode: -M 0: no other line" $N "$(wc -l < "$T/pm.sums")"
+	check_eq "$mode: -M 0: sock + queue == total within 1 us, never above" "" \
+		"$(awk '$7 < 0 || $7 > 1' "$T/pm.sums")"
+	check_eq "$mode: -M 0: SLOWEST is sock or queue" "" \
+		"$(awk '$8 != "sock" && $8 != "queue"' "$T/pm.sums")"
+	jcheck btpktlat "$T/pj.out" "$mode: btpktlat -P sco -M 0 -j" --kind event --min-lines $((N + 1)) \
+		--eq "one event per frame: pid, comm, SCO, $SCO_HCI, handle $_h, $B bytes, 1 frag" \
+		"len(where('event', pid=$SP, comm='scosend', proto='SCO', dev='$SCO_HCI', handle=$_h, bytes=$B, frags=1))" $N \
+		--eq "ack_us is null, never 0" "sorted(set(repr(e['ack_us']) for e in rows['event']))" "['None']" \
+		--eq "sock_us + queue_us == total_us within 1 us" \
+		"[e for e in rows['event'] if not 0 <= e['total_us'] - e['sock_us'] - e['queue_us'] <= 1]" "[]" \
+		--eq "summary: sends, timed, sent, acked" \
+		"[(s['sends'], s['timed'], s['sent'], s['acked']) for s in rows['summary']]" "[($N, $N, 0, 0)]"
+	check_detached "$mode"
+	sleep 1
+done
+unset BTBPF_ATTACH

@@ -44,5 +44,8 @@
  * fragment, anything else starts an L2CAP frame. */
 #define ACL_PB_MASK	0x03
 #define ACL_CONT	0x01
+/* ISO data packet boundary (hci.h hci_iso_flags_pb): ISO_START 0, ISO_CONT
+ * 1, ISO_SINGLE 2, ISO_END 3; bit 0 set: a continuation */
+#define ISO_PB_MASK	0x03
 
 #endif /* BTBPF_BT_H */

@@ -44,7 +44,8 @@
  * kernel tracks only from 6.15, with HCI_SCO_FLOWCTL): a SCO send closes
  * at hci_send_frame, its ack is STAGE_NA and total ends at the driver.
  *
- * -r, the receive side:
+ * -r, the receive side (L2CAP; ISO and SCO the same way, through iso_recv
+ * and sco_recv_scodata instead of l2cap_recv_acldata):
  *
  *   rxwork hci_recv_frame entry (the driver hands the ACL frame over) ..
  *          l2cap_recv_acldata entry (hci_rx_work took it off rx_q)
@@ -145,6 +146,7 @@ struct rx_queued {
 	__u16 dev;
 	__u16 handle;
 	__u32 nfrags;
+	__u32 proto;		/* BTPROTO_*: the socket's */
 };
 
 struct {
@@ -224,8 +226,8 @@ static __always_inline __u32 conn_proto(struct hci_conn___ack *conn)
 	return type == SCO_LINK || type == ESCO_LINK ? BTPROTO_SCO : BTPROTO_L2CAP;
 }
 
-static __always_inline void hist_add_proto(__u32 stage, __u32 proto, __u16 dev, __u16 handle,
-					   __u64 ns)
+static __always_inline void hist_add(__u32 stage, __u32 proto, __u16 dev, __u16 handle,
+				     __u64 ns)
 {
 	struct hist_key hk = { .stage = stage, .proto = proto };
 	struct hist_val *h;
@@ -245,12 +247,6 @@ static __always_inline void hist_add_proto(__u32 stage, __u32 proto, __u16 dev, 
 	 * smaller of two maxima (the man page says so) */
 	if (ns > h->max_ns)
 		h->max_ns = ns;
-}
-
-/* L2CAP's (both sides) */
-static __always_inline void hist_add(__u32 stage, __u16 dev, __u16 handle, __u64 ns)
-{
-	hist_add_proto(stage, BTPROTO_L2CAP, dev, handle, ns);
 }
 
 /* Notes val for an skb in map.  A note already there belongs to an skb
@@ -429,7 +425,7 @@ static __always_inline int on_sco_frame(struct hci_dev___ack *hdev, struct sk_bu
 	if (!(f->tag & TAG_IGNORE)) {
 		s = f->tag ? bpf_map_lookup_elem(&sends, &id) : NULL;
 		handle = skb_handle(skb);
-		hist_add_proto(STAGE_QUEUE, BTPROTO_SCO, BPF_CORE_READ(hdev, id), handle,
+		hist_add(STAGE_QUEUE, BTPROTO_SCO, BPF_CORE_READ(hdev, id), handle,
 			       now - f->tq);
 		if (s) {
 			send_done_sco(s, now);
@@ -466,7 +462,7 @@ static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_b
 	if (f) {
 		tag = f->tag;
 		if (!(tag & TAG_IGNORE))
-			hist_add_proto(STAGE_QUEUE, proto, k.dev, k.handle,
+			hist_add(STAGE_QUEUE, proto, k.dev, k.handle,
 				       bpf_ktime_get_ns() - f->tq);
 		bpf_map_delete_elem(&frames, &key);
 	} else {
@@ -531,8 +527,8 @@ static __always_inline void send_done(struct send *s, __u64 sent_ns, __u64 now)
 	ns[STAGE_QUEUE] = sent_ns - s->tq;
 	ns[STAGE_ACK] = now - sent_ns;
 	ns[STAGE_TOTAL] = now - s->t0;
-	hist_add_proto(STAGE_SOCK, s->proto, s->dev, s->handle, ns[STAGE_SOCK]);
-	hist_add_proto(STAGE_TOTAL, s->proto, s->dev, s->handle, ns[STAGE_TOTAL]);
+	hist_add(STAGE_SOCK, s->proto, s->dev, s->handle, ns[STAGE_SOCK]);
+	hist_add(STAGE_TOTAL, s->proto, s->dev, s->handle, ns[STAGE_TOTAL]);
 	counter_add(&stats.timed, 1);
 	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
 		send_event(s, ns, now);
@@ -550,8 +546,8 @@ static __always_inline void send_done_sco(struct send *s, __u64 now)
 	ns[STAGE_SOCK] = s->tq - s->t0;
 	ns[STAGE_QUEUE] = now - s->tq;
 	ns[STAGE_TOTAL] = now - s->t0;
-	hist_add_proto(STAGE_SOCK, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_SOCK]);
-	hist_add_proto(STAGE_TOTAL, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_TOTAL]);
+	hist_add(STAGE_SOCK, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_SOCK]);
+	hist_add(STAGE_TOTAL, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_TOTAL]);
 	counter_add(&stats.timed, 1);
 	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
 		send_event(s, ns, now);
@@ -565,7 +561,7 @@ static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u
 
 	if (tag & TAG_IGNORE)
 		return;
-	hist_add_proto(STAGE_ACK, conn_proto(conn), BPF_CORE_READ(conn, hdev, id),
+	hist_add(STAGE_ACK, conn_proto(conn), BPF_CORE_READ(conn, hdev, id),
 		 BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK, now - sent_ns);
 	if (!tag)
 		return;
@@ -592,12 +588,26 @@ static __always_inline __u32 rx_conn_key(__u16 dev, __u16 handle)
 	return (__u32)dev << 16 | handle;
 }
 
-/* The driver hands an ACL frame to the HCI core: rxwork opens. */
+/* The protocol whose frames come as pkt_type (-P), or -1: not traced. */
+static __always_inline int rx_proto(__u8 pkt_type)
+{
+	__u32 proto;
+
+	switch (pkt_type) {
+	case HCI_ACLDATA_PKT: proto = BTPROTO_L2CAP; break;
+	case HCI_ISODATA_PKT: proto = BTPROTO_ISO; break;
+	case HCI_SCODATA_PKT: proto = BTPROTO_SCO; break;
+	default: return -1;
+	}
+	return proto_wanted(proto) ? (int)proto : -1;
+}
+
+/* The driver hands an ACL (ISO, SCO) frame to the HCI core: rxwork opens. */
 static __always_inline int on_recv_frame(struct hci_dev *hdev, struct sk_buff *skb)
 {
 	__u64 t0;
 
-	if (skb_pkt_type(skb) != HCI_ACLDATA_PKT ||
+	if (rx_proto(skb_pkt_type(skb)) < 0 ||
 	    !dev_wanted(targ_dev, BPF_CORE_READ(hdev, id)))
 		return 0;
 	t0 = bpf_ktime_get_ns();
@@ -606,26 +616,27 @@ static __always_inline int on_recv_frame(struct hci_dev *hdev, struct sk_buff *s
 	return 0;
 }
 
-/* hci_rx_work hands the frame to L2CAP: rxwork closes; a first fragment
- * starts the connection's carry, a continuation is counted in it. */
-static __always_inline int on_acldata(struct acldata_args *a)
+/* hci_rx_work hands the frame to L2CAP (ISO, SCO): rxwork closes; a first
+ * fragment starts the connection's carry, a continuation (cont true) is
+ * counted in it. */
+static __always_inline int on_rx_data(struct acldata_args *a, __u32 proto, bool cont)
 {
 	__u64 key = (__u64)a->skb, now = bpf_ktime_get_ns(), t0 = 0, *t;
 	__u32 ck = rx_conn_key(a->dev, a->handle);
 	struct rx_carry n = {}, *c;
 
-	if (!dev_wanted(targ_dev, a->dev))
+	if (!dev_wanted(targ_dev, a->dev) || !proto_wanted(proto))
 		return 0;
 	t = bpf_map_lookup_elem(&rx_frames, &key);
 	if (t) {
 		t0 = *t;
 		bpf_map_delete_elem(&rx_frames, &key);
 		if (!targ_tgid)
-			hist_add(RX_STAGE_RXWORK, a->dev, a->handle, now - t0);
+			hist_add(RX_STAGE_RXWORK, proto, a->dev, a->handle, now - t0);
 	} else {
 		counter_add(&rx_stats.work_partial, 1);
 	}
-	if ((a->flags & ACL_PB_MASK) == ACL_CONT) {
+	if (cont) {
 		counter_add(&rx_stats.conts, 1);
 		c = bpf_map_lookup_elem(&rx_conns, &ck);
 		if (c)
@@ -644,18 +655,27 @@ static __always_inline int on_acldata(struct acldata_args *a)
 	return 0;
 }
 
-/* The L2CAP socket a frame is queued on, its connection, and whether the
- * frame will be followed: a user's L2CAP socket with room for it. */
+static __always_inline int on_acldata(struct acldata_args *a)
+{
+	return on_rx_data(a, BTPROTO_L2CAP, (a->flags & ACL_PB_MASK) == ACL_CONT);
+}
+
+/* The L2CAP (ISO, SCO) socket a frame is queued on, its connection, and
+ * whether the frame will be followed: a user's socket with room for it. */
 static __always_inline bool rx_sock_conn(struct sock *sk, __u32 *ck, __u16 *dev,
-					 __u16 *handle)
+					 __u16 *handle, __u32 *proto)
 {
 	struct sock___pkt *s = (void *)sk;
 	struct hci_conn *hcon;
 
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_BLUETOOTH ||
-	    BPF_CORE_READ(sk, sk_protocol) != BTPROTO_L2CAP)
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_BLUETOOTH)
 		return false;
-	hcon = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan, conn, hcon);
+	*proto = BPF_CORE_READ(sk, sk_protocol);
+	if (*proto != BTPROTO_L2CAP && *proto != BTPROTO_ISO && *proto != BTPROTO_SCO)
+		return false;
+	if (!proto_wanted(*proto))
+		return false;
+	hcon = sock_hcon(sk, *proto);
 	if (!hcon)
 		return false;
 	*dev = BPF_CORE_READ(hcon, hdev, id);
@@ -683,9 +703,9 @@ static __always_inline int on_sock_queue(struct sock *sk, struct sk_buff *skb)
 	struct rx_queued q = {};
 	struct rx_carry *c;
 	__u16 dev, handle;
-	__u32 ck;
+	__u32 ck, proto;
 
-	if (!rx_sock_conn(sk, &ck, &dev, &handle))
+	if (!rx_sock_conn(sk, &ck, &dev, &handle, &proto))
 		return 0;
 	c = bpf_map_lookup_elem(&rx_conns, &ck);
 	if (!c || !c->t0) {
@@ -703,8 +723,9 @@ static __always_inline int on_sock_queue(struct sock *sk, struct sk_buff *skb)
 	q.dev = dev;
 	q.handle = handle;
 	q.nfrags = c->nfrags;
+	q.proto = proto;
 	if (!targ_tgid)
-		hist_add(RX_STAGE_SOCKQ, dev, handle, now - q.t1);
+		hist_add(RX_STAGE_SOCKQ, proto, dev, handle, now - q.t1);
 	if (note_skb(&rx_queued, key, &q, &rx_stats.queued_stale, &rx_stats.queued_full))
 		counter_add(&rx_stats.queued, 1);
 out:
@@ -721,7 +742,7 @@ static __always_inline void rx_event(struct rx_queued *q, __u64 *stage_ns, __u64
 	if (!e)
 		return;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->proto = BTPROTO_L2CAP;
+	e->proto = q->proto;
 	e->pad = 0;
 	event_submit(e);
 }
@@ -751,11 +772,11 @@ static __always_inline int on_free_datagram(struct sk_buff___pkt *skb)
 	ns[RX_STAGE_READ] = now - q->tq;
 	ns[RX_STAGE_TOTAL] = now - q->t0;
 	if (targ_tgid) {
-		hist_add(RX_STAGE_RXWORK, q->dev, q->handle, ns[RX_STAGE_RXWORK]);
-		hist_add(RX_STAGE_SOCKQ, q->dev, q->handle, ns[RX_STAGE_SOCKQ]);
+		hist_add(RX_STAGE_RXWORK, q->proto, q->dev, q->handle, ns[RX_STAGE_RXWORK]);
+		hist_add(RX_STAGE_SOCKQ, q->proto, q->dev, q->handle, ns[RX_STAGE_SOCKQ]);
 	}
-	hist_add(RX_STAGE_READ, q->dev, q->handle, ns[RX_STAGE_READ]);
-	hist_add(RX_STAGE_TOTAL, q->dev, q->handle, ns[RX_STAGE_TOTAL]);
+	hist_add(RX_STAGE_READ, q->proto, q->dev, q->handle, ns[RX_STAGE_READ]);
+	hist_add(RX_STAGE_TOTAL, q->proto, q->dev, q->handle, ns[RX_STAGE_TOTAL]);
 	counter_add(&rx_stats.reads, 1);
 	if (targ_events && ns[RX_STAGE_TOTAL] >= targ_min_ns)
 		rx_event(q, ns, now, tid >> 32, BPF_CORE_READ((struct sk_buff *)skb, len));
@@ -846,6 +867,56 @@ int BPF_KPROBE(l2cap_recv_acldata_kprobe, __u64 a0, __u64 a1, __u64 a2, __u64 a3
 	acldata_args(a0, a1, a2, a3, &r);
 	return on_acldata(&r);
 }
+
+/* iso_recv(hcon, skb, flags), sco_recv_scodata(hcon, skb): 6.1 .. 6.17
+ * (6.18+: acldata_args, code only).  ISO: a CONT or END fragment (pb bit
+ * 0) continues an SDU; SCO frames are never fragmented. */
+static __always_inline int on_iso_recv(__u64 a0, __u64 a1, __u64 a2, __u64 a3)
+{
+	struct acldata_args r;
+
+	acldata_args(a0, a1, a2, a3, &r);
+	return on_rx_data(&r, BTPROTO_ISO, r.flags & ISO_PB_MASK & 1);
+}
+
+static __always_inline int on_sco_recv(__u64 a0, __u64 a1, __u64 a2)
+{
+	struct acldata_args r;
+
+	acldata_args(a0, a1, a2, 0, &r);
+	return on_rx_data(&r, BTPROTO_SCO, false);
+}
+
+SEC("fentry/iso_recv")
+int iso_recv_fentry(unsigned long long *ctx)
+{
+	__u64 a[4] = {};
+
+	bpf_get_func_arg(ctx, 0, &a[0]);
+	bpf_get_func_arg(ctx, 1, &a[1]);
+	bpf_get_func_arg(ctx, 2, &a[2]);
+	bpf_get_func_arg(ctx, 3, &a[3]);
+	return on_iso_recv(a[0], a[1], a[2], a[3]);
+}
+
+SEC("kprobe/iso_recv")
+int BPF_KPROBE(iso_recv_kprobe, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
+{ return on_iso_recv(a0, a1, a2, a3); }
+
+SEC("fentry/sco_recv_scodata")
+int sco_recv_scodata_fentry(unsigned long long *ctx)
+{
+	__u64 a[3] = {};
+
+	bpf_get_func_arg(ctx, 0, &a[0]);
+	bpf_get_func_arg(ctx, 1, &a[1]);
+	bpf_get_func_arg(ctx, 2, &a[2]);
+	return on_sco_recv(a[0], a[1], a[2]);
+}
+
+SEC("kprobe/sco_recv_scodata")
+int BPF_KPROBE(sco_recv_scodata_kprobe, __u64 a0, __u64 a1, __u64 a2)
+{ return on_sco_recv(a0, a1, a2); }
 
 SEC("fentry/__sock_queue_rcv_skb")
 int BPF_PROG(__sock_queue_rcv_skb_fentry, struct sock *sk, struct sk_buff *skb)

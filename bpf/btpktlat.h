@@ -104,7 +104,7 @@ struct pkt_stats {
 
 /* -r counters (BPF globals), all since the start. */
 struct rx_stats {
-	__u64 frames;		/* ACL frames noted at hci_recv_frame */
+	__u64 frames;		/* ACL (ISO, SCO) frames noted at hci_recv_frame */
 	__u64 frames_full;	/* not noted: rx frames map full */
 	__u64 frames_stale;	/* noted, never reached L2CAP (dropped by HCI), address reused */
 	__u64 work_partial;	/* at l2cap_recv_acldata, never seen at hci_recv_frame */

@@ -34,7 +34,6 @@ static struct env {
 	long pid;
 	long min_ms;		/* -M, -1: histograms */
 	unsigned int protos;	/* -P: bits of BTPROTO_* */
-	bool proto_seen;
 } env = { .min_ms = -1, .protos = PKT_PROTOS };
 
 static const char *const send_stages[STAGE_MAX] = {
@@ -59,8 +58,8 @@ static const char *stage_name(__u32 stage)
 const char argp_program_doc[] =
 "Follow Bluetooth L2CAP, ISO and SCO sends from sendmsg to the controller's ack\n"
 "(SCO: to the driver): the time each layer held them (sock, queue, ack) and in\n"
-"all (total).  With -r, received L2CAP frames from the driver to recvmsg\n"
-"(rxwork, sockq, read, total).\n"
+"all (total).  With -r, received frames from the driver to recvmsg (rxwork,\n"
+"sockq, read, total).\n"
 "\n"
 "USAGE: btpktlat [-h] [-T] [-j] [-m] [-r] [-C] [-d hciN] [-p PID] [-P PROTO]\n"
 "                [-M MS] [--openmetrics PATH [-q]] [interval [count]]\n"
@@ -85,7 +84,7 @@ static const struct argp_option opts[] = {
 	CLI_OPTION_DEVICE,
 	{ "pid", 'p', "PID", 0, "Trace this process's sends (-r: reads) only", 0 },
 	{ "min", OPT_MIN, "MS", 0, "One line per send (-r: read) whose total took MS ms or more", 0 },
-	{ "proto", 'P', "PROTO", 0, "Protocols, comma-separated: l2cap,iso,sco (default all; -r: l2cap)", 0 },
+	{ "proto", 'P', "PROTO", 0, "Protocols, comma-separated: l2cap,iso,sco (default: all)", 0 },
 	CLI_OPTION_OPENMETRICS,
 	CLI_OPTION_QUIET,
 	{},
@@ -108,11 +107,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'P':
 		env.protos = cli__parse_protos(state, arg, PKT_PROTOS, "l2cap, iso, sco");
-		env.proto_seen = true;
 		break;
 	case ARGP_KEY_END:
-		if (env.rx && env.proto_seen && env.protos != 1u << BTPROTO_L2CAP)
-			argp_error(state, "-r follows L2CAP frames only: -P l2cap");
 		if (env.min_ms >= 0 && hist_env.ia.seen)
 			argp_error(state, "-M prints one line per packet: no interval");
 		if (env.min_ms >= 0 && (env.per_conn || hist_env.millis))
@@ -277,7 +273,7 @@ static void write_hists(FILE *f, const char *name, const char *help)
 static void write_rx_metrics(FILE *f, const struct rx_stats *s)
 {
 	write_hists(f, "btbpf_pkt_rx_stage_seconds",
-		    "L2CAP receive time per stage: rxwork (per ACL frame), sockq, read, total (per frame read)");
+		    "Receive time per stage (L2CAP; ISO, SCO labelled): rxwork (per frame), sockq, read, total (per frame read)");
 	om__run_counter(f, "btbpf_pkt_rx_frames_total", "ACL frames noted at hci_recv_frame", s->frames);
 	om__run_counter(f, "btbpf_pkt_rx_queued_total", "L2CAP frames queued on a socket, timed", s->queued);
 	om__run_counter(f, "btbpf_pkt_rx_reads_total", "Frames read by recvmsg, timed", s->reads);
@@ -300,8 +296,8 @@ static void write_metrics(FILE *f, void *ctx)
 		return;
 	}
 	write_hists(f, "btbpf_pkt_stage_seconds",
-		    "L2CAP send time per stage: sock, queue, ack (per ACL frame), total (per send)");
-	om__run_counter(f, "btbpf_pkt_sends_total", "l2cap_sock_sendmsg calls traced", s->sends);
+		    "Send time per stage (L2CAP; ISO, SCO labelled): sock, queue, ack (per frame), total (per send)");
+	om__run_counter(f, "btbpf_pkt_sends_total", "L2CAP, ISO and SCO sendmsg calls traced", s->sends);
 	om__run_counter(f, "btbpf_pkt_timed_total", "Sends timed to their last fragment's ack", s->timed);
 	om__run_counter(f, "btbpf_pkt_partial_total", "Sends that began before tracing", s->partial);
 	om__run_counter(f, "btbpf_pkt_frames_total", "ACL fragments noted at hci_send_acl", s->frames);
@@ -510,7 +506,7 @@ static const char *protos_name(void)
 
 enum { P_SENDMSG, P_SEND_ACL, P_ISO_SENDMSG, P_SEND_ISO, P_SCO_SENDMSG, P_SEND_SCO,
        P_SEND_FRAME, P_NUM_COMP, P_DEL,
-       P_RECV_FRAME, P_ACLDATA, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
+       P_RECV_FRAME, P_ACLDATA, P_ISO_RECV, P_SCO_RECV, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
 
 /* The options, as the BPF side reads them (before load). */
 static void configure(struct btpktlat_bpf *obj, bool events)
@@ -573,7 +569,12 @@ int main(int argc, char **argv)
 		[P_DEL] = { .func = "hci_conn_del", .wanted = !env.rx },
 		/* -r (man btpktlat, STAGES): hci_acldata_packet is inlined */
 		[P_RECV_FRAME] = { .func = "hci_recv_frame", .wanted = env.rx },
-		[P_ACLDATA] = { .func = "l2cap_recv_acldata", .wanted = env.rx },
+		[P_ACLDATA] = { .func = "l2cap_recv_acldata",
+				.wanted = env.rx && want_proto(BTPROTO_L2CAP) },
+		[P_ISO_RECV] = { .func = "iso_recv", .wanted = env.rx && want_proto(BTPROTO_ISO),
+				 .optional = true },
+		[P_SCO_RECV] = { .func = "sco_recv_scodata",
+				 .wanted = env.rx && want_proto(BTPROTO_SCO), .optional = true },
 		[P_SOCK_QUEUE] = { .func = "__sock_queue_rcv_skb", .wanted = env.rx,
 				   .home = "vmlinux" },
 		[P_FREE_DGRAM] = { .func = "skb_free_datagram", .wanted = env.rx,
@@ -596,7 +597,7 @@ int main(int argc, char **argv)
 
 	if (!common_env.json) {
 		printf("Tracing Bluetooth %s %s latency by stage (%s)... Hit Ctrl-C to end.\n",
-		       env.rx ? "L2CAP" : protos_name(), env.rx ? "receive" : "send",
+		       protos_name(), env.rx ? "receive" : "send",
 		       probes__mode_name(probes, P_MAX));
 		if (events)
 			print_header();

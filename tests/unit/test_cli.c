@@ -274,8 +274,7 @@ int main(void)
 	expect_tool_usage("btpktlat", "-P", "hci", "unknown protocol: 'hci' (expected l2cap, iso, sco)");
 	expect_tool_usage("btpktlat", "-P", "l2cap,bnep", "unknown protocol: 'bnep'");
 	expect_tool_usage("btpktlat", "-P", ",", "no protocol given to -P");
-	expect_tool_usage("btpktlat", "-r -P", "sco", "-r follows L2CAP frames only: -P l2cap");
-	expect_tool_usage("btpktlat", "-r -P", "l2cap,iso", "-r follows L2CAP frames only: -P l2cap");
+	expect_tool_usage("btpktlat", "-r -P", "rfcomm", "unknown protocol: 'rfcomm'");
 	expect_tool_usage("btpktlat", "-r -M 0 --openmetrics", "/tmp/x.prom",
 			  "--openmetrics exports the histograms: not with -M");
 	expect_tool_usage("btwmem", "-p", "abc", "invalid PID: 'abc'");

@@ -112,15 +112,17 @@ stage_field() {
 
 # stage_sums FILE: per btpktlat -M line of FILE (text, no -T), "PROTO DEV
 # HANDLE BYTES PID COMM D SLOWEST ACK" where D is TOTAL_us less the other
-# stages ("-" ones count 0) and ACK the ACK_us column as printed; columns
-# found by the header's names, so a stage added later needs no change here
+# stages ("-" ones count 0) and ACK the ACK_us column as printed ("none"
+# with -r); columns found by the header's names, so a stage added later
+# needs no change here
 stage_sums() {
 	awk '/^PID / { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		col["PID"] && $1 ~ /^[0-9]+$/ {
 			d = $col["TOTAL_us"]
 			for (n in col) if (n ~ /_us$/ && n != "TOTAL_us" && $col[n] != "-") d -= $col[n]
 			print $col["PROTO"], $col["DEV"], $col["HANDLE"], $col["BYTES"], $col["PID"],
-				$col["COMM"], d, $col["SLOWEST"], $col["ACK_us"]
+				$col["COMM"], d, $col["SLOWEST"],
+				("ACK_us" in col) ? $col["ACK_us"] : "none"
 		}' "$1"
 }
 

@@ -19,6 +19,30 @@ if [ -z "${SCO_ADDR:-}" ]; then
 	finish
 fi
 
+# sco_rx_check LABEL HANDLE: btpktlat -r -P sco against the echoes the
+# controller delivered (hciconfig RX sco) and those scosend read
+sco_rx_check() {
+	_got=$(sed -n 's/^received \([0-9]*\) frames$/\1/p' "$T/scosend.out")
+	check_cmd "$1 -r: scosend read echoes ($_got of $N)" test "${_got:-0}" -gt 0
+	check_eq "$1 -r: rxwork, sockq counts == RX sco delta; read, total == echoes read" \
+		"$_rx $_rx $_got $_got" \
+		"$(stage_field rxwork count "$T/rh.out") $(stage_field sockq count "$T/rh.out") $(stage_field read count "$T/rh.out") $(stage_field total count "$T/rh.out")"
+	check_eq "$1 -r: the four histograms are SCO's" 4 \
+		"$(grep -cE '^stage = (rxwork|sockq|read|total) proto = SCO$' "$T/rh.out")"
+	check_eq "$1 -r: summary frames, queued, reads" "$_rx $_rx $_got" \
+		"$(pfield frames "$T/rh.out") $(pfield queued "$T/rh.out") $(pfield reads "$T/rh.out")"
+	for _f in 'frames full' 'frames stale' 'work partial' conts 'conts orphan' 'conns full' \
+		'sockq partial' 'sockq unmatched' 'rcvbuf full' 'queued full' 'hists full' 'lost events'; do
+		check_eq "$1 -r: summary $_f" 0 "$(pfield "$_f" "$T/rh.out")"
+	done
+	stage_sums "$T/rm.out" > "$T/rm.sums"
+	check_eq "$1 -r -M 0: one line per echo read: SCO $SCO_HCI handle $2, $B bytes, scosend's pid" "$_got" \
+		"$(awk -v d="$SCO_HCI" -v h="$2" -v b=$B -v p=$SP '$1 == "SCO" && $2 == d && $3 == h && $4 == b && $5 == p && $6 == "scosend"' "$T/rm.sums" | wc -l)"
+	check_eq "$1 -r -M 0: no other line" "$_got" "$(wc -l < "$T/rm.sums")"
+	check_eq "$1 -r -M 0: rxwork + sockq + read == total within 2 us, never above" "" \
+		"$(awk '$7 < 0 || $7 > 2' "$T/rm.sums")"
+}
+
 for mode in fentry kprobe; do
 	export BTBPF_ATTACH=$mode
 	btmon_start "$T/sco.snoop"
@@ -28,14 +52,20 @@ for mode in fentry kprobe; do
 	_pm=$TOOL_PID
 	start_tool pj "$PKT" -P sco -M 0 -j -d "$SCO_HCI" || continue
 	_pj=$TOOL_PID
+	start_bg rh "$PKT" -r -P sco -d "$SCO_HCI" || continue
+	_rh=$TOOL_PID
+	start_bg rm "$PKT" -r -P sco -M 0 -d "$SCO_HCI" || continue
+	_rm=$TOOL_PID
 	_before=$(tx_count "$SCO_HCI" sco) _acl0=$(tx_acl "$SCO_HCI")
+	_rx0=$(hci_stat "$SCO_HCI" RX sco)
 	"$SCOSEND" -i "$SCO_ADDR" -n $N -s $B "$PEER_ADDR" > "$T/scosend.out" 2>&1 &
 	SP=$!
 	wait $SP
 	sleep 0.5
 	_frames=$(( $(tx_count "$SCO_HCI" sco) - _before ))
 	_acl=$(( $(tx_acl "$SCO_HCI") - _acl0 ))
-	for _p in $_ph $_pm $_pj; do
+	_rx=$(( $(hci_stat "$SCO_HCI" RX sco) - _rx0 ))
+	for _p in $_ph $_pm $_pj $_rh $_rm; do
 		stop_pid $_p INT
 		check_eq "$mode: btpktlat ($_p) exits 0 on SIGINT" 0 $?
 	done
@@ -79,6 +109,7 @@ for mode in fentry kprobe; do
 		"[e for e in rows['event'] if not 0 <= e['total_us'] - e['sock_us'] - e['queue_us'] <= 1]" "[]" \
 		--eq "summary: sends, timed; FIFO sent == acked == TX acl delta" \
 		"[(s['sends'], s['timed'], s['sent'], s['acked']) for s in rows['summary']]" "[($N, $N, $_acl, $_acl)]"
+	sco_rx_check "$mode" "$_h"
 	check_detached "$mode"
 	sleep 1
 done

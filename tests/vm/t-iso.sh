@@ -103,12 +103,16 @@ iso_run() {
 	_pp=$TOOL_PID
 	start_bg pktm "$PKT" -P iso -M 0 -d hci0 || return
 	_pm=$TOOL_PID
+	start_bg pktr "$PKT" -r -P iso -d hci1 || return
+	_pr=$TOOL_PID
+	start_bg pktrm "$PKT" -r -P iso -M 0 -d hci1 || return
+	_prm=$TOOL_PID
 	${_k}_pair $N $B ||
 		not_ok "$mode $_k: isosend failed: $(cat "$T/snd.log" "$T/lst.log")"
 	check_grep "$mode $_k: isosend sent $N SDUs of $B bytes" "^sent $N SDUs of $B bytes\$" "$T/snd.log"
 	check_grep "$mode $_k: the receiver got them" "^received $N SDUs, $((N * B)) bytes\$" "$T/lst.log"
 	sleep 0.5
-	for _p in $_ps $_pw $_pa $_pc $_pp $_pm; do
+	for _p in $_ps $_pw $_pa $_pc $_pp $_pm $_pr $_prm; do
 		stop_pid $_p INT
 		check_eq "$mode $_k: exit status ($_p)" 0 $?
 	done
@@ -157,6 +161,7 @@ iso_run() {
 			"$(awk -v p="$_pool" '$1 == "hci0" && $2 == p { s += $8 } END { print s + 0 }' "$T/cred.out")"
 	fi
 	pkt_check "$mode $_k" "$_h"
+	pkt_rx_check "$mode $_k"
 	check_detached "$mode $_k"
 }
 
@@ -214,3 +219,30 @@ for mode in fentry kprobe; do
 	echo "# $mode bis: btvirt $_st after the receiver closed"
 done
 unset BTBPF_ATTACH
+
+# pkt_rx_check LABEL: btpktlat -r -P iso on hci1 against btmon and the
+# receiver: rxwork counts the ISO frames hci1 got, sockq, read and total
+# the SDUs read; one -M 0 line per SDU read, whose stages add up
+pkt_rx_check() {
+	_rx=$(btmon_count RX)
+	_rh=$(btmon -r "$T/iso.snoop" | sed -n 's/.*ISO Data RX: Handle \([0-9]*\) .*/\1/p' | head -1)
+	check_eq "$1 btpktlat -r: rxwork, sockq, read, total counts == ISO frames received (btmon), SDUs x3" \
+		"$_rx $N $N $N" \
+		"$(stage_field rxwork count "$T/pktr.out") $(stage_field sockq count "$T/pktr.out") $(stage_field read count "$T/pktr.out") $(stage_field total count "$T/pktr.out")"
+	check_eq "$1 btpktlat -r: the four histograms are ISO's" 4 \
+		"$(grep -cE '^stage = (rxwork|sockq|read|total) proto = ISO$' "$T/pktr.out")"
+	for _f in frames queued reads; do
+		check_eq "$1 btpktlat -r: summary $_f" $N "$(pfield "$_f" "$T/pktr.out")"
+	done
+	for _f in 'frames full' 'frames stale' 'work partial' 'conts orphan' 'conns full' \
+		'sockq partial' 'sockq unmatched' 'rcvbuf full' 'queued full' 'queued stale' \
+		'reads other' 'hists full' 'lost events'; do
+		check_eq "$1 btpktlat -r: summary $_f" 0 "$(pfield "$_f" "$T/pktr.out")"
+	done
+	stage_sums "$T/pktrm.out" > "$T/pktrm.sums"
+	check_eq "$1 btpktlat -r -M 0: one line per SDU read: ISO hci1 handle $_rh, $B bytes, the receiver's pid" $N \
+		"$(awk -v h="$_rh" -v b=$B -v p=$LST_PID '$1 == "ISO" && $2 == "hci1" && $3 == h && $4 == b && $5 == p && $6 == "isosend"' "$T/pktrm.sums" | wc -l)"
+	check_eq "$1 btpktlat -r -M 0: no other line" $N "$(wc -l < "$T/pktrm.sums")"
+	check_eq "$1 btpktlat -r -M 0: rxwork + sockq + read == total within 2 us, never above" "" \
+		"$(awk '$7 < 0 || $7 > 2' "$T/pktrm.sums")"
+}

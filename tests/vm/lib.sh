@@ -135,6 +135,34 @@ btmon_start() {
 }
 btmon_stop() { kill $BTMON_PID; wait $BTMON_PID 2>/dev/null; }
 
+# le_setup: LE on for hci0 and hci1, hci1 advertising (a CIS rides on an
+# LE ACL link, which the central opens to an advertiser)
+le_setup() {
+	for _i in 0 1; do
+		btmgmt --index $_i le on > "$T/btmgmt.log" 2>&1 ||
+			not_ok "btmgmt --index $_i le on: $(cat "$T/btmgmt.log")"
+	done
+	btmgmt --index 1 connectable on > "$T/btmgmt.log" 2>&1 &&
+	btmgmt --index 1 advertising on >> "$T/btmgmt.log" 2>&1 ||
+		not_ok "hci1 does not advertise: $(cat "$T/btmgmt.log")"
+}
+
+# cis_pair N BYTES: a listener on hci1 reading N SDUs, a CIS from hci0
+# sending them (tests/vm/isosend); then until both links are gone.  Sets
+# SND_PID, LST_PID.  le_setup first.
+cis_pair() {
+	"$BUILD/tests/isosend" -l -i "$ADDR1" -n "$1" > "$T/lst.log" 2>&1 &
+	LST_PID=$!
+	wait_line "$T/lst.log" '^listening$'
+	"$BUILD/tests/isosend" -i "$ADDR0" -n "$1" -b "$2" "$ADDR1" > "$T/snd.log" 2>&1 &
+	SND_PID=$!
+	wait $SND_PID
+	_rc=$?
+	wait $LST_PID || _rc=1
+	wait_idle hci0
+	return $_rc
+}
+
 # wait_line FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
 # (default 15 s); fails when it never does
 wait_line() {

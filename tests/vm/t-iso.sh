@@ -29,18 +29,6 @@ btmon_iso_pkts() {
 		dev == d && /ISO max packet:/ { n = $NF } END { print n + 0 }'
 }
 
-# le_setup: LE on for hci0 and hci1, hci1 advertising (a CIS rides on an
-# LE ACL link, which the central opens to an advertiser)
-le_setup() {
-	for _i in 0 1; do
-		btmgmt --index $_i le on > "$T/btmgmt.log" 2>&1 ||
-			not_ok "btmgmt --index $_i le on: $(cat "$T/btmgmt.log")"
-	done
-	btmgmt --index 1 connectable on > "$T/btmgmt.log" 2>&1 &&
-	btmgmt --index 1 advertising on >> "$T/btmgmt.log" 2>&1 ||
-		not_ok "hci1 does not advertise: $(cat "$T/btmgmt.log")"
-}
-
 # the controllers' setup is captured: their buffer sizes are in it
 modprobe -a bluetooth 2>/dev/null && btmon_start "$T/init.snoop"
 bt_setup
@@ -48,21 +36,6 @@ le_setup
 btmon_stop
 ISO_PKTS=$(btmon_iso_pkts "$T/init.snoop" hci0)
 echo "# hci0 reported $ISO_PKTS ISO buffers"
-
-# cis_pair N BYTES: a listener on hci1 reading N SDUs, a CIS from hci0
-# sending them; then until both links are gone.  Sets SND_PID, LST_PID.
-cis_pair() {
-	"$ISOSEND" -l -i "$ADDR1" -n "$1" > "$T/lst.log" 2>&1 &
-	LST_PID=$!
-	wait_line "$T/lst.log" '^listening$'
-	"$ISOSEND" -i "$ADDR0" -n "$1" -b "$2" "$ADDR1" > "$T/snd.log" 2>&1 &
-	SND_PID=$!
-	wait $SND_PID
-	_rc=$?
-	wait $LST_PID || _rc=1
-	wait_idle hci0
-	return $_rc
-}
 
 # bis_pair N BYTES: hci0 broadcasts N SDUs on a BIS, a receiver on hci1
 # reads them.  The emulator reports a BIG only to a receiver that syncs
@@ -197,29 +170,6 @@ pkt_check() {
 		"$(awk '$9 ~ /^[0-9]+$/' "$T/pktm.sums" | wc -l)"
 }
 
-for mode in fentry kprobe; do
-	export BTBPF_ATTACH=$mode
-	iso_run cis $mode
-done
-# BlueZ 5.66's btvirt ends with SIGSEGV (status 139) when hci1 ends its BIG
-# sync on 6.12 (a use-after-free in its LE BIG Terminate Sync, which walks
-# the connection list while freeing from it).  On 6.1 it survives: hci0's
-# kernel ends the BIS with HCI Disconnect, which removes hci1's side too, and
-# the Terminate Sync that follows finds nothing (Command Disallowed).  Each
-# broadcast run gets a fresh emulator; the line below says how it ended.
-# Every SDU was acknowledged and received before that, so no count changes.
-for mode in fentry kprobe; do
-	export BTBPF_ATTACH=$mode
-	bt_restart
-	le_setup
-	iso_run bis $mode
-	sleep 0.5
-	kill -0 $BTVIRT_PID 2>/dev/null && _st="still running" ||
-		{ wait $BTVIRT_PID; _st="exited with status $?"; }
-	echo "# $mode bis: btvirt $_st after the receiver closed"
-done
-unset BTBPF_ATTACH
-
 # pkt_rx_check LABEL: btpktlat -r -P iso on hci1 against btmon and the
 # receiver: rxwork counts the ISO frames hci1 got, sockq, read and total
 # the SDUs read; one -M 0 line per SDU read, whose stages add up
@@ -246,3 +196,27 @@ pkt_rx_check() {
 	check_eq "$1 btpktlat -r -M 0: rxwork + sockq + read == total within 2 us, never above" "" \
 		"$(awk '$7 < 0 || $7 > 2' "$T/pktrm.sums")"
 }
+
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
+	iso_run cis $mode
+done
+# BlueZ 5.66's btvirt ends with SIGSEGV (status 139) when hci1 ends its BIG
+# sync on 6.12 (a use-after-free in its LE BIG Terminate Sync, which walks
+# the connection list while freeing from it).  On 6.1 it survives: hci0's
+# kernel ends the BIS with HCI Disconnect, which removes hci1's side too, and
+# the Terminate Sync that follows finds nothing (Command Disallowed).  Each
+# broadcast run gets a fresh emulator; the line below says how it ended.
+# Every SDU was acknowledged and received before that, so no count changes.
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
+	bt_restart
+	le_setup
+	iso_run bis $mode
+	sleep 0.5
+	kill -0 $BTVIRT_PID 2>/dev/null && _st="still running" ||
+		{ wait $BTVIRT_PID; _st="exited with status $?"; }
+	echo "# $mode bis: btvirt $_st after the receiver closed"
+done
+unset BTBPF_ATTACH
+

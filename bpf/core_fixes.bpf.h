@@ -121,9 +121,10 @@ static __always_inline struct hci_conn *sock_hcon(struct sock *sk, __u8 proto)
 	return NULL;
 }
 
-/* l2cap_recv_acldata's arguments (and iso_recv's, sco_recv_scodata's
- * without flags, which take the same turn: code only for 6.18+, not
- * checked in their sources): (struct hci_conn *, skb, u16 flags) up
+/* l2cap_recv_acldata's arguments, and iso_recv's and sco_recv_scodata's
+ * (the latter without flags), which the same 6.18 change turned to (hdev,
+ * handle, skb[, flags]) returning int (read in the patch; code only, not
+ * tested): (struct hci_conn *, skb, u16 flags) up
  * to 6.17 (checked: Debian 6.1 and 6.12.117 module BTF), (struct hci_dev *,
  * u16 handle, skb, u16 flags) returning int from 6.18 (the connection is
  * looked up inside; also in the stable trees that took that fix).  The

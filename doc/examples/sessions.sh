@@ -70,17 +70,6 @@ tr_usb() {
 	sleep 1
 }
 
-# ISO: tests/vm/isosend sends 5 SDUs of 100 bytes over a CIS, hci0 to a
-# listener on hci1 (le_setup first)
-tr_iso() { cis_pair 5 100; sleep 1.2; }
-
-# SCO: tests/vm/scosend writes 5 frames of 48 bytes from the SCO-capable
-# controller, which echoes them back (the USB test bed builds on it)
-tr_sco() {
-	"$BUILD/tests/scosend" -i "$SCO_ADDR" -n 5 -s 48 "$PEER_ADDR" > /dev/null 2>&1
-	sleep 1.2
-}
-
 # show NAME TOOL ARGS...: the command line as typed at a root prompt
 begin() { echo "@@BEGIN $1@@"; shift; echo "# $*"; }
 end() { cat "$T/s.err"; echo "@@END@@"; }
@@ -153,11 +142,6 @@ session wmem-S tr_l2big btwmem -S
 session wmem-G tr_cg btwmem -G
 help btwmem
 
-# ISO needs LE on both controllers, hci1 advertising: last on this bed
-le_setup
-session pkt-iso tr_iso btpktlat -P iso -M 0 -d hci0
-session pkt-iso-r tr_iso btpktlat -r -P iso -M 0 -d hci1
-
 # bturblat needs a controller driven by btusb: the USB test bed instead.
 kill $BTVIRT_PID; wait $BTVIRT_PID 2>/dev/null
 sleep 1
@@ -167,5 +151,4 @@ if [ -x "$BUILD/bturblat" ] && eval "$(sh tests/vm/usb-setup.sh)"; then
 	session urb-D tr_usb bturblat -D
 	session urb-t tr_usb bturblat -t acl -m
 	help bturblat
-	session pkt-sco tr_sco btpktlat -P sco -M 0 -d "$SCO_HCI"
 fi

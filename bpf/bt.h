@@ -28,7 +28,9 @@
 
 /* hci_conn->type (hci.h).  0x82 is ISO_LINK up to 6.16 and CIS_LINK from
  * 6.17, which added BIS_LINK 0x83 and PA_LINK 0x84. */
+#define SCO_LINK	0x00
 #define ACL_LINK	0x01
+#define ESCO_LINK	0x02
 #define LE_LINK		0x80
 #define CIS_LINK	0x82	/* ISO_LINK before 6.17 */
 #define BIS_LINK	0x83
@@ -42,6 +44,9 @@
  * fragment, anything else starts an L2CAP frame. */
 #define ACL_PB_MASK	0x03
 #define ACL_CONT	0x01
+/* ISO data packet boundary (hci.h hci_iso_flags_pb): ISO_START 0, ISO_CONT
+ * 1, ISO_SINGLE 2, ISO_END 3; bit 0 set: a continuation */
+#define ISO_PB_MASK	0x03
 
 /* L2CAP: a frame's header (length, then channel id), and the first CID of
  * a data channel (net/bluetooth/l2cap.h); lower ones are fixed channels

@@ -33,7 +33,19 @@
  * and the address reused) is counted as dropped.  The FIFO keys nothing by
  * pointer.
  *
- * -r, the receive side:
+ * ISO and SCO sends (-P) take the same path with their own functions:
+ * iso_sock_sendmsg .. hci_send_iso and sco_sock_sendmsg .. hci_send_sco,
+ * each called from the sendmsg (iso_send_frame, sco_send_frame: inlined),
+ * then hci_send_frame.  hci_send_iso queues an SDU larger than the ISO MTU
+ * as a head and its frag_list, as hci_send_acl does (bt_skb_sendmsg cut
+ * it, 6.1 and 6.12 checked): the fragments are followed the same way, and
+ * ISO frames are acked through the same FIFO (btacklat's).  SCO has one
+ * frame per send and no NUM_COMP_PKTS without SCO flow control (which the
+ * kernel tracks only from 6.15, with HCI_SCO_FLOWCTL): a SCO send closes
+ * at hci_send_frame, its ack is STAGE_NA and total ends at the driver.
+ *
+ * -r, the receive side (L2CAP; ISO and SCO the same way, through iso_recv
+ * and sco_recv_scodata instead of l2cap_recv_acldata):
  *
  *   rxwork hci_recv_frame entry (the driver hands the ACL frame over) ..
  *          l2cap_recv_acldata entry (hci_rx_work took it off rx_q)
@@ -69,6 +81,7 @@ const volatile bool targ_per_conn = false;	/* -C */
 const volatile bool targ_ms = false;	/* -m */
 const volatile bool targ_events = false;	/* -M */
 const volatile __u64 targ_min_ns = 0;	/* -M MS */
+const volatile __u32 targ_protos = PKT_PROTOS;	/* -P, bits of BTPROTO_* */
 
 struct pkt_stats stats = {};
 __u64 next_send_id = 0;
@@ -86,6 +99,7 @@ struct send {
 	__u16 nfrags;		/* fragments noted so far */
 	__u16 last_seq;		/* the last one's number */
 	char comm[16];
+	__u32 proto;		/* BTPROTO_*: which sendmsg opened it */
 };
 
 struct frame {
@@ -130,9 +144,9 @@ struct rx_carry {
 	__u64 t1;		/* l2cap_recv_acldata */
 	__u64 skb;		/* the first fragment, the frame's skb if it came whole */
 	__u32 nfrags;
-	__u32 run;		/* ACL frames on the connection since it last queued one */
+	__u32 run;		/* frames on the connection since it last queued one */
 	__u32 ck;		/* the connection (rx_held's entries only) */
-	bool dyn;		/* a data channel's frame (dynamic CID), not signalling */
+	bool dyn;		/* an L2CAP data channel's frame (dynamic CID) */
 };
 
 /* A frame on a socket's receive queue. */
@@ -141,6 +155,7 @@ struct rx_queued {
 	__u16 dev;
 	__u16 handle;
 	__u32 nfrags;
+	__u32 proto;		/* BTPROTO_*: the socket's */
 };
 
 struct {
@@ -225,9 +240,25 @@ static __always_inline struct sk_buff___pkt *skb_frag_list(struct sk_buff___pkt 
 	return BPF_CORE_READ(shinfo, frag_list);
 }
 
-static __always_inline void hist_add(__u32 stage, __u16 dev, __u16 handle, __u64 ns)
+static __always_inline bool proto_wanted(__u32 proto)
 {
-	struct hist_key hk = { .stage = stage };
+	return targ_protos & (1u << proto);
+}
+
+/* The protocol of a connection's frames: its link type (bt.h). */
+static __always_inline __u32 conn_proto(struct hci_conn___ack *conn)
+{
+	__u8 type = BPF_CORE_READ(conn, type);
+
+	if (link_is_iso(type))
+		return BTPROTO_ISO;
+	return type == SCO_LINK || type == ESCO_LINK ? BTPROTO_SCO : BTPROTO_L2CAP;
+}
+
+static __always_inline void hist_add(__u32 stage, __u32 proto, __u16 dev, __u16 handle,
+				     __u64 ns)
+{
+	struct hist_key hk = { .stage = stage, .proto = proto };
 	struct hist_val *h;
 
 	if (targ_per_conn) {
@@ -265,12 +296,12 @@ static __always_inline bool note_skb(void *map, __u64 key, void *val, __u64 *sta
 
 /* ---- sock: sendmsg entry and return ---- */
 
-static __always_inline int on_sendmsg(size_t len)
+static __always_inline int on_sendmsg(size_t len, __u32 proto)
 {
 	__u64 tid = bpf_get_current_pid_tgid(), id;
-	struct send s = {};
+	struct send s = { .proto = proto };
 
-	if (!tgid_wanted(targ_tgid, tid))
+	if (!tgid_wanted(targ_tgid, tid) || !proto_wanted(proto))
 		return 0;
 	counter_add(&stats.sends, 1);
 	id = __sync_fetch_and_add(&next_send_id, 1) + 1;
@@ -292,14 +323,14 @@ static __always_inline int on_sendmsg(size_t len)
 /* A send that queued nothing (an error, a wait interrupted) has no stages:
  * counted, and forgotten.  One that queued fragments lives on until the
  * last one's ack. */
-static __always_inline int on_sendmsg_ret(void)
+static __always_inline int on_sendmsg_ret(__u32 proto)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
 	__u64 *id = bpf_map_lookup_elem(&threads, &tid);
 	struct send *s;
 
 	if (!id) {
-		if (tgid_wanted(targ_tgid, tid))
+		if (tgid_wanted(targ_tgid, tid) && proto_wanted(proto))
 			counter_add(&stats.partial, 1);
 		return 0;
 	}
@@ -312,7 +343,7 @@ static __always_inline int on_sendmsg_ret(void)
 	return 0;
 }
 
-/* ---- queue: hci_send_acl entry, then hci_send_frame ---- */
+/* ---- queue: hci_send_acl/iso/sco entry, then hci_send_frame ---- */
 
 struct frag_ctx {
 	struct sk_buff___pkt *skb;	/* the next fragment to note */
@@ -340,17 +371,23 @@ static int note_frag(__u32 i, void *ctx)
 	return 0;
 }
 
-static __always_inline int on_send_acl(struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
+/* A PDU (ISO: SDU, SCO: frame) of proto queued on conn: each of its
+ * fragments is noted, and the calling sendmsg's send learns them. */
+static __always_inline int on_queue(struct hci_conn___ack *conn, struct sk_buff___pkt *skb,
+				    __u32 proto)
 {
-	struct hci_conn___ack *conn = BPF_CORE_READ(chan, conn);
 	__u64 tid = bpf_get_current_pid_tgid(), *id;
 	struct frag_ctx c = { .skb = skb };
 	struct send *s = NULL;
 	__u16 dev = BPF_CORE_READ(conn, hdev, id);
 
+	if (!proto_wanted(proto))
+		return 0;
 	id = bpf_map_lookup_elem(&threads, &tid);
 	if (id)
 		s = bpf_map_lookup_elem(&sends, id);
+	if (s && s->proto != proto)
+		s = NULL;	/* not this sendmsg's own frame: a kernel one */
 	if (!dev_wanted(targ_dev, dev)) {
 		/* -d: a send leaving on another controller is not one of ours */
 		if (s) {
@@ -379,22 +416,83 @@ static __always_inline int on_send_acl(struct hci_chan___pkt *chan, struct sk_bu
 	return 0;
 }
 
+static __always_inline int on_send_acl(struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
+{
+	return on_queue(BPF_CORE_READ(chan, conn), skb, BTPROTO_L2CAP);
+}
+
+/* The handle in the header of a frame at hci_send_frame entry (ACL, SCO
+ * and ISO alike: the low 12 bits of the first le16). */
+static __always_inline __u16 skb_handle(struct sk_buff *skb)
+{
+	__u16 hdr = 0;
+
+	bpf_probe_read_kernel(&hdr, sizeof(hdr), BPF_CORE_READ(skb, data));
+	return hdr & HCI_HANDLE_MASK;
+}
+
+static __always_inline void send_done_sco(struct send *s, __u64 now);
+
+/* A SCO frame handed to the driver: its queue stage and, for a send of
+ * ours, the send end there (no ack: STAGE_NA). */
+static __always_inline int on_sco_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb, now, id;
+	struct frame *f;
+	struct send *s;
+	__u16 handle;
+
+	if (!proto_wanted(BTPROTO_SCO) || !dev_wanted(targ_dev, BPF_CORE_READ(hdev, id)))
+		return 0;
+	f = bpf_map_lookup_elem(&frames, &key);
+	if (!f) {
+		counter_add(&stats.queue_partial, 1);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	id = f->tag >> TAG_SEQ_BITS;
+	if (!(f->tag & TAG_IGNORE)) {
+		s = f->tag ? bpf_map_lookup_elem(&sends, &id) : NULL;
+		handle = skb_handle(skb);
+		hist_add(STAGE_QUEUE, BTPROTO_SCO, BPF_CORE_READ(hdev, id), handle,
+			       now - f->tq);
+		if (s) {
+			send_done_sco(s, now);
+			bpf_map_delete_elem(&sends, &id);
+		} else if (f->tag) {
+			counter_add(&stats.sends_lost, 1);
+		}
+	}
+	bpf_map_delete_elem(&frames, &key);
+	return 0;
+}
+
 /* Handed to the driver: the queue stage ends, the frame enters the FIFO
  * with its tag (every ACL frame does, noted or not: the FIFO must see them
- * all). */
+ * all; ISO frames too when ISO is traced). */
 static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
 {
+	__u8 pkt_type = skb_pkt_type(skb);
+	__u32 proto = pkt_type == HCI_ISODATA_PKT ? BTPROTO_ISO : BTPROTO_L2CAP;
 	__u64 key = (__u64)skb, tag = 0;
 	struct ring_key k = {};
 	struct frame *f;
 
-	if (!frame_ring_key(hdev, skb, false, &k))
+	if (pkt_type == HCI_SCODATA_PKT)
+		return on_sco_frame(hdev, skb);
+	if (!frame_ring_key(hdev, skb, proto_wanted(BTPROTO_ISO), &k))
 		return 0;
+	if (!proto_wanted(proto)) {
+		/* -P without l2cap: ACL frames keep the FIFO exact, untimed */
+		ring_push(&k, TAG_IGNORE);
+		return 0;
+	}
 	f = bpf_map_lookup_elem(&frames, &key);
 	if (f) {
 		tag = f->tag;
 		if (!(tag & TAG_IGNORE))
-			hist_add(STAGE_QUEUE, k.dev, k.handle, bpf_ktime_get_ns() - f->tq);
+			hist_add(STAGE_QUEUE, proto, k.dev, k.handle,
+				       bpf_ktime_get_ns() - f->tq);
 		bpf_map_delete_elem(&frames, &key);
 	} else {
 		counter_add(&stats.queue_partial, 1);
@@ -443,6 +541,8 @@ static __always_inline void send_event(struct send *s, __u64 *stage_ns, __u64 no
 	if (!e)
 		return;
 	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
+	e->proto = s->proto;
+	e->pad = 0;
 	event_submit(e);
 }
 
@@ -456,8 +556,27 @@ static __always_inline void send_done(struct send *s, __u64 sent_ns, __u64 now)
 	ns[STAGE_QUEUE] = sent_ns - s->tq;
 	ns[STAGE_ACK] = now - sent_ns;
 	ns[STAGE_TOTAL] = now - s->t0;
-	hist_add(STAGE_SOCK, s->dev, s->handle, ns[STAGE_SOCK]);
-	hist_add(STAGE_TOTAL, s->dev, s->handle, ns[STAGE_TOTAL]);
+	hist_add(STAGE_SOCK, s->proto, s->dev, s->handle, ns[STAGE_SOCK]);
+	hist_add(STAGE_TOTAL, s->proto, s->dev, s->handle, ns[STAGE_TOTAL]);
+	counter_add(&stats.timed, 1);
+	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
+		send_event(s, ns, now);
+}
+
+/* A SCO send handed to the driver at now: it has no ack, its total ends
+ * here.  Every stage but ack, so sock + queue == total. */
+static __always_inline void send_done_sco(struct send *s, __u64 now)
+{
+	__u64 ns[STAGE_MAX];
+	int i;
+
+	for (i = 0; i < STAGE_MAX; i++)
+		ns[i] = STAGE_NA;
+	ns[STAGE_SOCK] = s->tq - s->t0;
+	ns[STAGE_QUEUE] = now - s->tq;
+	ns[STAGE_TOTAL] = now - s->t0;
+	hist_add(STAGE_SOCK, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_SOCK]);
+	hist_add(STAGE_TOTAL, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_TOTAL]);
 	counter_add(&stats.timed, 1);
 	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
 		send_event(s, ns, now);
@@ -471,7 +590,7 @@ static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u
 
 	if (tag & TAG_IGNORE)
 		return;
-	hist_add(STAGE_ACK, BPF_CORE_READ(conn, hdev, id),
+	hist_add(STAGE_ACK, conn_proto(conn), BPF_CORE_READ(conn, hdev, id),
 		 BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK, now - sent_ns);
 	if (!tag)
 		return;
@@ -498,12 +617,26 @@ static __always_inline __u32 rx_conn_key(__u16 dev, __u16 handle)
 	return (__u32)dev << 16 | handle;
 }
 
-/* The driver hands an ACL frame to the HCI core: rxwork opens. */
+/* The protocol whose frames come as pkt_type (-P), or -1: not traced. */
+static __always_inline int rx_proto(__u8 pkt_type)
+{
+	__u32 proto;
+
+	switch (pkt_type) {
+	case HCI_ACLDATA_PKT: proto = BTPROTO_L2CAP; break;
+	case HCI_ISODATA_PKT: proto = BTPROTO_ISO; break;
+	case HCI_SCODATA_PKT: proto = BTPROTO_SCO; break;
+	default: return -1;
+	}
+	return proto_wanted(proto) ? (int)proto : -1;
+}
+
+/* The driver hands an ACL (ISO, SCO) frame to the HCI core: rxwork opens. */
 static __always_inline int on_recv_frame(struct hci_dev *hdev, struct sk_buff *skb)
 {
 	__u64 t0;
 
-	if (skb_pkt_type(skb) != HCI_ACLDATA_PKT ||
+	if (rx_proto(skb_pkt_type(skb)) < 0 ||
 	    !dev_wanted(targ_dev, BPF_CORE_READ(hdev, id)))
 		return 0;
 	t0 = bpf_ktime_get_ns();
@@ -512,7 +645,8 @@ static __always_inline int on_recv_frame(struct hci_dev *hdev, struct sk_buff *s
 	return 0;
 }
 
-/* Whether a first fragment is a data channel's (not signalling, SMP...). */
+/* Whether a first fragment is an L2CAP data channel's (not signalling,
+ * SMP...). */
 static __always_inline bool dynamic_cid(struct sk_buff *skb)
 {
 	__u16 cid = 0;
@@ -535,10 +669,11 @@ static __always_inline void hold_carry(struct rx_carry *old, __u32 ck,
 	bpf_map_update_elem(&rx_held, &h.skb, &h, BPF_ANY);
 }
 
-/* A continuation fragment: the frame is being copied into a new skb,
- * which may sit where a freed held PDU was; it is queued as itself, never
- * as an SDU begun by that PDU.  The buffer is the connection's from 6.18
- * on too, but the hci_conn is no longer an argument there: no PDU is held. */
+/* An L2CAP continuation fragment: the frame is being copied into a new
+ * skb, which may sit where a freed held PDU was; it is queued as itself,
+ * never as an SDU begun by that PDU.  The buffer is the connection's from
+ * 6.18 on too, but the hci_conn is no longer an argument there: no PDU is
+ * held. */
 static __always_inline void unhold_rx_skb(const struct acldata_args *a)
 {
 	struct hci_conn *hcon = a->hcon;	/* not inside BPF_CORE_READ: no relocation */
@@ -550,29 +685,31 @@ static __always_inline void unhold_rx_skb(const struct acldata_args *a)
 	bpf_map_delete_elem(&rx_held, &rx_skb);
 }
 
-/* hci_rx_work hands the frame to L2CAP: rxwork closes; a first fragment
- * starts the connection's carry, a continuation is counted in it. */
-static __always_inline int on_acldata(struct acldata_args *a)
+/* hci_rx_work hands the frame to L2CAP (ISO, SCO): rxwork closes; a first
+ * fragment starts the connection's carry, a continuation (cont true) is
+ * counted in it. */
+static __always_inline int on_rx_data(struct acldata_args *a, __u32 proto, bool cont)
 {
 	__u64 key = (__u64)a->skb, now = bpf_ktime_get_ns(), t0 = 0, *t;
 	__u32 ck = rx_conn_key(a->dev, a->handle);
 	struct rx_carry n = {}, *c;
 
-	if (!dev_wanted(targ_dev, a->dev))
+	if (!dev_wanted(targ_dev, a->dev) || !proto_wanted(proto))
 		return 0;
 	t = bpf_map_lookup_elem(&rx_frames, &key);
 	if (t) {
 		t0 = *t;
 		bpf_map_delete_elem(&rx_frames, &key);
 		if (!targ_tgid)
-			hist_add(RX_STAGE_RXWORK, a->dev, a->handle, now - t0);
+			hist_add(RX_STAGE_RXWORK, proto, a->dev, a->handle, now - t0);
 	} else {
 		counter_add(&rx_stats.work_partial, 1);
 	}
 	c = bpf_map_lookup_elem(&rx_conns, &ck);
-	if ((a->flags & ACL_PB_MASK) == ACL_CONT) {
+	if (cont) {
 		counter_add(&rx_stats.conts, 1);
-		unhold_rx_skb(a);
+		if (proto == BTPROTO_L2CAP)
+			unhold_rx_skb(a);
 		if (c) {
 			c->nfrags++;
 			c->run++;
@@ -591,30 +728,39 @@ static __always_inline int on_acldata(struct acldata_args *a)
 	n.t1 = now;
 	n.skb = key;
 	n.nfrags = 1;
-	n.dyn = dynamic_cid(a->skb);
+	n.dyn = proto == BTPROTO_L2CAP && dynamic_cid(a->skb);
 	if (bpf_map_update_elem(&rx_conns, &ck, &n, BPF_ANY))
 		counter_add(&rx_stats.conns_full, 1);
 	return 0;
 }
 
+static __always_inline int on_acldata(struct acldata_args *a)
+{
+	return on_rx_data(a, BTPROTO_L2CAP, (a->flags & ACL_PB_MASK) == ACL_CONT);
+}
+
 /* What a frame queued on a socket is to -r. */
 enum rx_sock {
-	RX_OTHER,		/* not an L2CAP socket of a traced connection */
+	RX_OTHER,		/* not an L2CAP (ISO, SCO) socket of a traced connection */
 	RX_UNFOLLOWED,		/* its connection's, but no reader will time it */
-	RX_FOLLOWED,		/* a user's L2CAP socket with room for it */
+	RX_FOLLOWED,		/* a user's socket with room for it */
 };
 
-/* The L2CAP socket a frame is queued on, and its connection. */
+/* The L2CAP (ISO, SCO) socket a frame is queued on, and its connection. */
 static __always_inline enum rx_sock rx_sock_conn(struct sock *sk, __u32 *ck, __u16 *dev,
-						 __u16 *handle)
+						 __u16 *handle, __u32 *proto)
 {
 	struct sock___pkt *s = (void *)sk;
 	struct hci_conn *hcon;
 
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_BLUETOOTH ||
-	    BPF_CORE_READ(sk, sk_protocol) != BTPROTO_L2CAP)
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_BLUETOOTH)
 		return RX_OTHER;
-	hcon = BPF_CORE_READ((struct l2cap_pinfo *)sk, chan, conn, hcon);
+	*proto = BPF_CORE_READ(sk, sk_protocol);
+	if (*proto != BTPROTO_L2CAP && *proto != BTPROTO_ISO && *proto != BTPROTO_SCO)
+		return RX_OTHER;
+	if (!proto_wanted(*proto))
+		return RX_OTHER;
+	hcon = sock_hcon(sk, *proto);
 	if (!hcon)
 		return RX_OTHER;
 	*dev = BPF_CORE_READ(hcon, hdev, id);
@@ -669,7 +815,7 @@ static __always_inline bool take_held(__u64 key, __u32 ck, __u64 since,
 
 /* On the socket's receive queue: sockq closes, read opens.  The frame is
  * the connection's carried one (the same skb when it came whole), or an
- * SDU that began with a held PDU. */
+ * L2CAP SDU that began with a held PDU. */
 static __always_inline int on_sock_queue(struct sock *sk, struct sk_buff *skb)
 {
 	__u64 key = (__u64)skb, now = bpf_ktime_get_ns(), since;
@@ -677,9 +823,9 @@ static __always_inline int on_sock_queue(struct sock *sk, struct sk_buff *skb)
 	struct rx_carry *c;
 	__u16 dev, handle;
 	enum rx_sock kind;
-	__u32 ck;
+	__u32 ck, proto;
 
-	kind = rx_sock_conn(sk, &ck, &dev, &handle);
+	kind = rx_sock_conn(sk, &ck, &dev, &handle, &proto);
 	if (kind == RX_OTHER)
 		return 0;
 	since = mark_queued(ck, now);
@@ -702,8 +848,9 @@ static __always_inline int on_sock_queue(struct sock *sk, struct sk_buff *skb)
 	q.tq = now;
 	q.dev = dev;
 	q.handle = handle;
+	q.proto = proto;
 	if (!targ_tgid)
-		hist_add(RX_STAGE_SOCKQ, dev, handle, now - q.t1);
+		hist_add(RX_STAGE_SOCKQ, proto, dev, handle, now - q.t1);
 	if (note_skb(&rx_queued, key, &q, &rx_stats.queued_stale, &rx_stats.queued_full))
 		counter_add(&rx_stats.queued, 1);
 out:
@@ -720,6 +867,8 @@ static __always_inline void rx_event(struct rx_queued *q, __u64 *stage_ns, __u64
 	if (!e)
 		return;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->proto = q->proto;
+	e->pad = 0;
 	event_submit(e);
 }
 
@@ -748,11 +897,11 @@ static __always_inline int on_free_datagram(struct sk_buff___pkt *skb)
 	ns[RX_STAGE_READ] = now - q->tq;
 	ns[RX_STAGE_TOTAL] = now - q->t0;
 	if (targ_tgid) {
-		hist_add(RX_STAGE_RXWORK, q->dev, q->handle, ns[RX_STAGE_RXWORK]);
-		hist_add(RX_STAGE_SOCKQ, q->dev, q->handle, ns[RX_STAGE_SOCKQ]);
+		hist_add(RX_STAGE_RXWORK, q->proto, q->dev, q->handle, ns[RX_STAGE_RXWORK]);
+		hist_add(RX_STAGE_SOCKQ, q->proto, q->dev, q->handle, ns[RX_STAGE_SOCKQ]);
 	}
-	hist_add(RX_STAGE_READ, q->dev, q->handle, ns[RX_STAGE_READ]);
-	hist_add(RX_STAGE_TOTAL, q->dev, q->handle, ns[RX_STAGE_TOTAL]);
+	hist_add(RX_STAGE_READ, q->proto, q->dev, q->handle, ns[RX_STAGE_READ]);
+	hist_add(RX_STAGE_TOTAL, q->proto, q->dev, q->handle, ns[RX_STAGE_TOTAL]);
 	counter_add(&rx_stats.reads, 1);
 	if (targ_events && ns[RX_STAGE_TOTAL] >= targ_min_ns)
 		rx_event(q, ns, now, tid >> 32, BPF_CORE_READ((struct sk_buff *)skb, len));
@@ -765,21 +914,41 @@ out:
 
 /* fexit sees the return value after the arguments: ctx[3] for
  * l2cap_sock_sendmsg(sock, msg, len); only its passing matters here. */
-SEC("fentry/l2cap_sock_sendmsg")
-int BPF_PROG(l2cap_sock_sendmsg_fentry, struct socket *sock, struct msghdr *msg, size_t len)
-{ return on_sendmsg(len); }
+/* The four programs of a sendmsg(sock, msg, len) of protocol proto. */
+#define SENDMSG_PROBES(func, proto)						\
+SEC("fentry/" #func)								\
+int BPF_PROG(func##_fentry, struct socket *sock, struct msghdr *msg, size_t len) \
+{ return on_sendmsg(len, proto); }						\
+SEC("fexit/" #func)								\
+int func##_fexit(unsigned long long *ctx)					\
+{ return on_sendmsg_ret(proto); }						\
+SEC("kprobe/" #func)								\
+int BPF_KPROBE(func##_kprobe, struct socket *sock, struct msghdr *msg, size_t len) \
+{ return on_sendmsg(len, proto); }						\
+SEC("kretprobe/" #func)								\
+int BPF_KRETPROBE(func##_kretprobe, int ret)					\
+{ return on_sendmsg_ret(proto); }
 
-SEC("fexit/l2cap_sock_sendmsg")
-int l2cap_sock_sendmsg_fexit(unsigned long long *ctx)
-{ return on_sendmsg_ret(); }
+SENDMSG_PROBES(l2cap_sock_sendmsg, BTPROTO_L2CAP)
+SENDMSG_PROBES(iso_sock_sendmsg, BTPROTO_ISO)
+SENDMSG_PROBES(sco_sock_sendmsg, BTPROTO_SCO)
 
-SEC("kprobe/l2cap_sock_sendmsg")
-int BPF_KPROBE(l2cap_sock_sendmsg_kprobe, struct socket *sock, struct msghdr *msg, size_t len)
-{ return on_sendmsg(len); }
+/* hci_send_iso(conn, skb), hci_send_sco(conn, skb): 6.1 .. 7.1 */
+SEC("fentry/hci_send_iso")
+int BPF_PROG(hci_send_iso_fentry, struct hci_conn___ack *conn, struct sk_buff___pkt *skb)
+{ return on_queue(conn, skb, BTPROTO_ISO); }
 
-SEC("kretprobe/l2cap_sock_sendmsg")
-int BPF_KRETPROBE(l2cap_sock_sendmsg_kretprobe, int ret)
-{ return on_sendmsg_ret(); }
+SEC("kprobe/hci_send_iso")
+int BPF_KPROBE(hci_send_iso_kprobe, struct hci_conn___ack *conn, struct sk_buff___pkt *skb)
+{ return on_queue(conn, skb, BTPROTO_ISO); }
+
+SEC("fentry/hci_send_sco")
+int BPF_PROG(hci_send_sco_fentry, struct hci_conn___ack *conn, struct sk_buff___pkt *skb)
+{ return on_queue(conn, skb, BTPROTO_SCO); }
+
+SEC("kprobe/hci_send_sco")
+int BPF_KPROBE(hci_send_sco_kprobe, struct hci_conn___ack *conn, struct sk_buff___pkt *skb)
+{ return on_queue(conn, skb, BTPROTO_SCO); }
 
 SEC("fentry/hci_send_acl")
 int BPF_PROG(hci_send_acl_fentry, struct hci_chan___pkt *chan, struct sk_buff___pkt *skb)
@@ -823,6 +992,56 @@ int BPF_KPROBE(l2cap_recv_acldata_kprobe, __u64 a0, __u64 a1, __u64 a2, __u64 a3
 	acldata_args(a0, a1, a2, a3, &r);
 	return on_acldata(&r);
 }
+
+/* iso_recv(hcon, skb, flags), sco_recv_scodata(hcon, skb): 6.1 .. 6.17
+ * (6.18+: acldata_args, code only).  ISO: a CONT or END fragment (pb bit
+ * 0) continues an SDU; SCO frames are never fragmented. */
+static __always_inline int on_iso_recv(__u64 a0, __u64 a1, __u64 a2, __u64 a3)
+{
+	struct acldata_args r;
+
+	acldata_args(a0, a1, a2, a3, &r);
+	return on_rx_data(&r, BTPROTO_ISO, r.flags & ISO_PB_MASK & 1);
+}
+
+static __always_inline int on_sco_recv(__u64 a0, __u64 a1, __u64 a2)
+{
+	struct acldata_args r;
+
+	acldata_args(a0, a1, a2, 0, &r);
+	return on_rx_data(&r, BTPROTO_SCO, false);
+}
+
+SEC("fentry/iso_recv")
+int iso_recv_fentry(unsigned long long *ctx)
+{
+	__u64 a[4] = {};
+
+	bpf_get_func_arg(ctx, 0, &a[0]);
+	bpf_get_func_arg(ctx, 1, &a[1]);
+	bpf_get_func_arg(ctx, 2, &a[2]);
+	bpf_get_func_arg(ctx, 3, &a[3]);
+	return on_iso_recv(a[0], a[1], a[2], a[3]);
+}
+
+SEC("kprobe/iso_recv")
+int BPF_KPROBE(iso_recv_kprobe, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
+{ return on_iso_recv(a0, a1, a2, a3); }
+
+SEC("fentry/sco_recv_scodata")
+int sco_recv_scodata_fentry(unsigned long long *ctx)
+{
+	__u64 a[3] = {};
+
+	bpf_get_func_arg(ctx, 0, &a[0]);
+	bpf_get_func_arg(ctx, 1, &a[1]);
+	bpf_get_func_arg(ctx, 2, &a[2]);
+	return on_sco_recv(a[0], a[1], a[2]);
+}
+
+SEC("kprobe/sco_recv_scodata")
+int BPF_KPROBE(sco_recv_scodata_kprobe, __u64 a0, __u64 a1, __u64 a2)
+{ return on_sco_recv(a0, a1, a2); }
 
 SEC("fentry/__sock_queue_rcv_skb")
 int BPF_PROG(__sock_queue_rcv_skb_fentry, struct sock *sk, struct sk_buff *skb)

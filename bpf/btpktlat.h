@@ -33,11 +33,18 @@
 #define TAG_SEQ_MASK	((1ULL << TAG_SEQ_BITS) - 1)
 #define TAG_IGNORE	(1ULL << 63)
 
+/* A stage the packet has no such thing as: SCO's ack (no NUM_COMP_PKTS
+ * without SCO flow control).  Printed "-", null in -j. */
+#define STAGE_NA	(~0ULL)
+
+/* -P: the protocols traced, one bit per BTPROTO_* (bt.h). */
+#define PKT_PROTOS	((1u << BTPROTO_L2CAP) | (1u << BTPROTO_SCO) | (1u << BTPROTO_ISO))
+
 enum stage {
-	STAGE_SOCK,		/* l2cap_sock_sendmsg entry .. hci_send_acl entry */
-	STAGE_QUEUE,		/* hci_send_acl entry .. hci_send_frame entry */
-	STAGE_ACK,		/* hci_send_frame entry .. its NUM_COMP_PKTS */
-	STAGE_TOTAL,		/* l2cap_sock_sendmsg entry .. last fragment's ack */
+	STAGE_SOCK,		/* l2cap/iso/sco_sock_sendmsg entry .. hci_send_acl/iso/sco entry */
+	STAGE_QUEUE,		/* hci_send_acl/iso/sco entry .. hci_send_frame entry */
+	STAGE_ACK,		/* hci_send_frame entry .. its NUM_COMP_PKTS (SCO: none) */
+	STAGE_TOTAL,		/* sendmsg entry .. last fragment's ack (SCO: the driver) */
 	STAGE_MAX,
 };
 
@@ -50,11 +57,12 @@ enum rx_stage {
 	RX_STAGE_TOTAL,		/* hci_recv_frame (first fragment) .. skb_free_datagram */
 };
 
-/* Histogram key: the stage, and with -C the connection. */
+/* Histogram key: the stage and protocol, and with -C the connection. */
 struct hist_key {
 	__u16 dev;
 	__u16 handle;
-	__u32 stage;
+	__u16 stage;
+	__u16 proto;		/* BTPROTO_*: L2CAP (0), SCO, ISO */
 };
 
 struct hist_val {
@@ -72,20 +80,22 @@ struct send_event {
 	__u16 dev;
 	__u16 handle;
 	__u32 frags;		/* ACL frames the send became (-r: came as) */
-	__u64 stage_ns[STAGE_MAX];
+	__u64 stage_ns[STAGE_MAX];	/* STAGE_NA: a stage this protocol lacks */
 	char comm[16];
+	__u32 proto;		/* BTPROTO_*: L2CAP (-r: always), SCO, ISO */
+	__u32 pad;
 };
 
 /* Counters (BPF globals), all since the start; the FIFO's own are
  * struct ack_stats (ackq.h). */
 struct pkt_stats {
-	__u64 sends;		/* l2cap_sock_sendmsg entries traced */
+	__u64 sends;		/* l2cap/sco/iso_sock_sendmsg entries traced */
 	__u64 timed;		/* sends whose last fragment was acked (sock, total) */
 	__u64 partial;		/* sendmsg returns whose entry came before tracing */
 	__u64 nodata;		/* sends that queued nothing (error, or nothing to send) */
 	__u64 sends_lost;	/* last fragment acked, send record gone (map full) */
 	__u64 sends_full;	/* sends not traced: sends or threads map full */
-	__u64 frames;		/* fragments noted at hci_send_acl */
+	__u64 frames;		/* fragments noted at hci_send_acl/iso/sco */
 	__u64 queue_partial;	/* frames at hci_send_frame never seen queued */
 	__u64 frames_full;	/* fragments not noted: frames map full */
 	__u64 frames_dropped;	/* noted fragments that never reached the driver */
@@ -95,7 +105,7 @@ struct pkt_stats {
 
 /* -r counters (BPF globals), all since the start. */
 struct rx_stats {
-	__u64 frames;		/* ACL frames noted at hci_recv_frame */
+	__u64 frames;		/* ACL (ISO, SCO) frames noted at hci_recv_frame */
 	__u64 frames_full;	/* not noted: rx frames map full */
 	__u64 frames_stale;	/* noted, never reached L2CAP (dropped by HCI), address reused */
 	__u64 work_partial;	/* at l2cap_recv_acldata, never seen at hci_recv_frame */

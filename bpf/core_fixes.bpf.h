@@ -106,7 +106,25 @@ static __always_inline bool sock_peer(struct sock *sk, __u8 proto, __u8 peer[6])
 	return false;
 }
 
-/* l2cap_recv_acldata's arguments: (struct hci_conn *, skb, u16 flags) up
+/* The hci_conn of an L2CAP, SCO or ISO socket (L2CAP: its channel's), from
+ * the same pinfo layouts (5.13 .. 7.1); NULL when it has none. */
+static __always_inline struct hci_conn *sock_hcon(struct sock *sk, __u8 proto)
+{
+	switch (proto) {
+	case BTPROTO_L2CAP:
+		return BPF_CORE_READ((struct l2cap_pinfo *)sk, chan, conn, hcon);
+	case BTPROTO_SCO:
+		return BPF_CORE_READ((struct sco_pinfo *)sk, conn, hcon);
+	case BTPROTO_ISO:
+		return BPF_CORE_READ((struct iso_pinfo *)sk, conn, hcon);
+	}
+	return NULL;
+}
+
+/* l2cap_recv_acldata's arguments, and iso_recv's and sco_recv_scodata's
+ * (the latter without flags), which the same 6.18 change turned to (hdev,
+ * handle, skb[, flags]) returning int (read in the patch; code only, not
+ * tested): (struct hci_conn *, skb, u16 flags) up
  * to 6.17 (checked: Debian 6.1 and 6.12.117 module BTF), (struct hci_dev *,
  * u16 handle, skb, u16 flags) returning int from 6.18 (the connection is
  * looked up inside; also in the stable trees that took that fix).  The

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include "bt.h"
 #include "cli.h"
+#include "names.h"
 #include "openmetrics.h"
 
 struct common_env common_env;
@@ -108,6 +111,27 @@ long cli__parse_long(struct argp_state *state, const char *arg, const char *what
 	if (errno || end == arg || *end || v < min || v > max)
 		argp_error(state, "invalid %s: '%s' (expected %ld..%ld)", what, arg, min, max);
 	return v;
+}
+
+unsigned int cli__parse_protos(struct argp_state *state, char *arg, unsigned int allowed,
+			       const char *expected)
+{
+	unsigned int protos = 0;
+	char *save = NULL, *tok;
+	int i;
+
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < BTPROTO_MAX; i++)
+			if ((allowed & (1u << i)) && bt_proto_names[i] &&
+			    !strcasecmp(tok, bt_proto_names[i]))
+				break;
+		if (i == BTPROTO_MAX)
+			argp_error(state, "unknown protocol: '%s' (expected %s)", tok, expected);
+		protos |= 1u << i;
+	}
+	if (!protos)
+		argp_error(state, "no protocol given to -P");
+	return protos;
 }
 
 int cli__parse_hci_dev(struct argp_state *state, const char *arg)

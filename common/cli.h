@@ -29,6 +29,12 @@ void cli__init(const char *tool);
 long cli__parse_long(struct argp_state *state, const char *arg, const char *what,
 		     long min, long max);
 
+/* -P PROTO,...: a mask of 1 << BTPROTO_* (bt.h) from protocol names
+ * (names.h, any case), each of which must be in allowed; expected lists
+ * them for the error line.  Exits EXIT_USAGE on an unknown or empty list. */
+unsigned int cli__parse_protos(struct argp_state *state, char *arg, unsigned int allowed,
+			       const char *expected);
+
 /* "hci0" -> 0; exits EXIT_USAGE on anything else. */
 int cli__parse_hci_dev(struct argp_state *state, const char *arg);
 

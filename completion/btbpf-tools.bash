@@ -7,6 +7,7 @@
 #   hciN (a controller)     the hciN entries of /sys/class/bluetooth
 #   PID                     running processes
 #   PROTO (btsnoop-sock -P) l2cap,sco,hci,rfcomm,iso, comma-separated
+#   PROTO (btpktlat -P)     l2cap,iso,sco, comma-separated
 #   TYPE  (bturblat -t)     cmd, acl, sco or iso
 #   PATH  (--openmetrics)   file names
 #
@@ -116,6 +117,7 @@ _btbpf_tools()
 			compopt -o filenames 2>/dev/null
 			while IFS= read -r o; do COMPREPLY+=("$o"); done < <(compgen -f -- "$val")
 			;;
+		btpktlat:*:PROTO*) _btbpf_tools_list multi "$val" l2cap iso sco ;;
 		*:PROTO*) _btbpf_tools_list multi "$val" l2cap sco hci rfcomm iso ;;
 		bturblat:*:TYPE* | bturblat:-t:* | bturblat:--type:*)
 			_btbpf_tools_list one "$val" cmd acl sco iso ;;

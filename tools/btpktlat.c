@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * btpktlat: one Bluetooth L2CAP send followed from the application's
- * sendmsg to the controller's acknowledgement, and which layer held it:
- * the socket, the HCI queue, or the controller.  With -r, one received
+ * btpktlat: one Bluetooth L2CAP, ISO or SCO send followed from the
+ * application's sendmsg to the controller's acknowledgement (SCO: to the
+ * driver), and which layer held it: the socket, the HCI queue, or the
+ * controller.  With -r, one received
  * L2CAP frame from the driver to the application's recvmsg: the HCI RX
  * work, L2CAP, or the reader.
  */
@@ -32,7 +33,8 @@ static struct env {
 	bool per_conn;
 	long pid;
 	long min_ms;		/* -M, -1: histograms */
-} env = { .min_ms = -1 };
+	unsigned int protos;	/* -P: bits of BTPROTO_* */
+} env = { .min_ms = -1, .protos = PKT_PROTOS };
 
 static const char *const send_stages[STAGE_MAX] = {
 	[STAGE_SOCK] = "sock", [STAGE_QUEUE] = "queue",
@@ -54,12 +56,13 @@ static const char *stage_name(__u32 stage)
 }
 
 const char argp_program_doc[] =
-"Follow Bluetooth L2CAP sends from sendmsg to the controller's ack: the time\n"
-"each layer held them (sock, queue, ack) and in all (total).  With -r, received\n"
-"L2CAP frames from the driver to recvmsg (rxwork, sockq, read, total).\n"
+"Follow Bluetooth L2CAP, ISO and SCO sends from sendmsg to the controller's ack\n"
+"(SCO: to the driver): the time each layer held them (sock, queue, ack) and in\n"
+"all (total).  With -r, received frames from the driver to recvmsg (rxwork,\n"
+"sockq, read, total).\n"
 "\n"
-"USAGE: btpktlat [-h] [-T] [-j] [-m] [-r] [-C] [-d hciN] [-p PID] [-M MS]\n"
-"                [--openmetrics PATH [-q]] [interval [count]]\n"
+"USAGE: btpktlat [-h] [-T] [-j] [-m] [-r] [-C] [-d hciN] [-p PID] [-P PROTO]\n"
+"                [-M MS] [--openmetrics PATH [-q]] [interval [count]]\n"
 "\n"
 "EXAMPLES:\n"
 "    btpktlat              # one histogram per stage in usecs, on Ctrl-C\n"
@@ -67,6 +70,7 @@ const char argp_program_doc[] =
 "    btpktlat -m -C        # millisecond histograms per connection\n"
 "    btpktlat -M 100       # one line per send that took 100 ms or more\n"
 "    btpktlat -M 0 -p 181  # every send of PID 181, one line each\n"
+"    btpktlat -P iso -C    # ISO sends only, per connection\n"
 "    btpktlat -r -M 50     # one line per frame received that took 50 ms or more\n"
 "    btpktlat -j -d hci0   # JSON lines, controller hci0 only\n"
 "    btpktlat -q --openmetrics /var/lib/prometheus/node-exporter/btpktlat.prom\n";
@@ -80,6 +84,7 @@ static const struct argp_option opts[] = {
 	CLI_OPTION_DEVICE,
 	{ "pid", 'p', "PID", 0, "Trace this process's sends (-r: reads) only", 0 },
 	{ "min", OPT_MIN, "MS", 0, "One line per send (-r: read) whose total took MS ms or more", 0 },
+	{ "proto", 'P', "PROTO", 0, "Protocols, comma-separated: l2cap,iso,sco (default: all)", 0 },
 	CLI_OPTION_OPENMETRICS,
 	CLI_OPTION_QUIET,
 	{},
@@ -99,6 +104,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_MIN:
 		env.min_ms = cli__parse_long(state, arg, "MS", 0, 3600000);
+		break;
+	case 'P':
+		env.protos = cli__parse_protos(state, arg, PKT_PROTOS, "l2cap, iso, sco");
 		break;
 	case ARGP_KEY_END:
 		if (env.min_ms >= 0 && hist_env.ia.seen)
@@ -130,6 +138,8 @@ static int row_cmp(const void *a, const void *b)
 		return x->dev - y->dev;
 	if (x->handle != y->handle)
 		return x->handle - y->handle;
+	if (x->proto != y->proto)
+		return (int)x->proto - (int)y->proto;
 	return (int)x->stage - (int)y->stage;
 }
 
@@ -171,6 +181,8 @@ static void print_row_text(const struct row *r, const char *unit)
 
 	summarize(&r->val, &s);
 	printf("\nstage = %s", stage);
+	if (r->key.proto != BTPROTO_L2CAP)	/* L2CAP's keep their pre-ISO/SCO header */
+		printf(" proto = %s", bt__proto_name(r->key.proto));
 	if (env.per_conn)
 		printf(" dev = %s handle = %u", hci__name(r->key.dev, dev), r->key.handle);
 	printf("\n");
@@ -186,7 +198,8 @@ static void print_row_json(const struct row *r, const char *unit)
 
 	summarize(&r->val, &s);
 	json__begin_row(stdout);
-	printf("\"stage\":\"%s\",", stage_name(r->key.stage));
+	printf("\"stage\":\"%s\",\"proto\":\"%s\",", stage_name(r->key.stage),
+	       bt__proto_name(r->key.proto));
 	if (env.per_conn)
 		printf("\"dev\":\"%s\",\"handle\":%u,", hci__name(r->key.dev, dev), r->key.handle);
 	printf("\"count\":%llu,\"avg\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu,\"hist\":",
@@ -234,6 +247,8 @@ static void row_labels(struct om_labels *l, const struct hist_key *k)
 		snprintf(buf, sizeof(buf), "%u", k->handle);
 		om__label(l, "handle", buf);
 	}
+	if (k->proto != BTPROTO_L2CAP)	/* L2CAP's series keep their labels */
+		om__label(l, "proto", bt__proto_name(k->proto));
 	om__label(l, "stage", stage_name(k->stage));
 }
 
@@ -258,7 +273,7 @@ static void write_hists(FILE *f, const char *name, const char *help)
 static void write_rx_metrics(FILE *f, const struct rx_stats *s)
 {
 	write_hists(f, "btbpf_pkt_rx_stage_seconds",
-		    "L2CAP receive time per stage: rxwork (per ACL frame), sockq, read, total (per frame read)");
+		    "Receive time per stage (L2CAP; ISO, SCO labelled): rxwork (per frame), sockq, read, total (per frame read)");
 	om__run_counter(f, "btbpf_pkt_rx_frames_total", "ACL frames noted at hci_recv_frame", s->frames);
 	om__run_counter(f, "btbpf_pkt_rx_queued_total", "L2CAP frames queued on a socket, timed", s->queued);
 	om__run_counter(f, "btbpf_pkt_rx_reads_total", "Frames read by recvmsg, timed", s->reads);
@@ -281,8 +296,8 @@ static void write_metrics(FILE *f, void *ctx)
 		return;
 	}
 	write_hists(f, "btbpf_pkt_stage_seconds",
-		    "L2CAP send time per stage: sock, queue, ack (per ACL frame), total (per send)");
-	om__run_counter(f, "btbpf_pkt_sends_total", "l2cap_sock_sendmsg calls traced", s->sends);
+		    "Send time per stage (L2CAP; ISO, SCO labelled): sock, queue, ack (per frame), total (per send)");
+	om__run_counter(f, "btbpf_pkt_sends_total", "L2CAP, ISO and SCO sendmsg calls traced", s->sends);
 	om__run_counter(f, "btbpf_pkt_timed_total", "Sends timed to their last fragment's ack", s->timed);
 	om__run_counter(f, "btbpf_pkt_partial_total", "Sends that began before tracing", s->partial);
 	om__run_counter(f, "btbpf_pkt_frames_total", "ACL fragments noted at hci_send_acl", s->frames);
@@ -322,7 +337,7 @@ static int slowest_stage(const struct send_event *e)
 	int i, worst = STAGE_SOCK;
 
 	for (i = STAGE_SOCK; i < STAGE_TOTAL; i++)
-		if (e->stage_ns[i] > e->stage_ns[worst])
+		if (e->stage_ns[i] != STAGE_NA && e->stage_ns[i] > e->stage_ns[worst])
 			worst = i;
 	return worst;
 }
@@ -355,11 +370,15 @@ static void print_event_json(const struct send_event *e)
 		printf("\"time\":\"%s\",", trace__time_of(e->ts, ts));
 	printf("\"pid\":%u,\"comm\":", e->pid);
 	json__string_n(stdout, e->comm, sizeof(e->comm));
-	printf(",\"proto\":\"L2CAP\",\"dev\":\"%s\",\"handle\":%u,\"bytes\":%u,\"frags\":%u",
-	       hci__name(e->dev, dev), e->handle, e->bytes, e->frags);
-	for (i = 0; i < STAGE_MAX; i++)
-		printf(",\"%s_us\":%llu", stage_name(i),
-		       (unsigned long long)(e->stage_ns[i] / 1000));
+	printf(",\"proto\":\"%s\",\"dev\":\"%s\",\"handle\":%u,\"bytes\":%u,\"frags\":%u",
+	       bt__proto_name(e->proto), hci__name(e->dev, dev), e->handle, e->bytes, e->frags);
+	for (i = 0; i < STAGE_MAX; i++) {
+		if (e->stage_ns[i] == STAGE_NA)		/* SCO's ack */
+			printf(",\"%s_us\":null", stage_name(i));
+		else
+			printf(",\"%s_us\":%llu", stage_name(i),
+			       (unsigned long long)(e->stage_ns[i] / 1000));
+	}
 	printf(",\"slowest\":\"%s\"}\n", stage_name(slowest_stage(e)));
 }
 
@@ -378,10 +397,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (common_env.timestamp)
 		printf("%-8s ", trace__time_of(e->ts, ts));
 	snprintf(comm, sizeof(comm), "%.16s", e->comm);
-	printf("%-7u %-16s %-5s %-5s %-6u %6u", e->pid, comm, "L2CAP", hci__name(e->dev, dev),
-	       e->handle, e->bytes);
-	for (i = 0; i < STAGE_MAX; i++)
-		printf(" %9llu", (unsigned long long)(e->stage_ns[i] / 1000));
+	printf("%-7u %-16s %-5s %-5s %-6u %6u", e->pid, comm, bt__proto_name(e->proto),
+	       hci__name(e->dev, dev), e->handle, e->bytes);
+	for (i = 0; i < STAGE_MAX; i++) {
+		if (e->stage_ns[i] == STAGE_NA)		/* SCO's ack */
+			printf(" %9s", "-");
+		else
+			printf(" %9llu", (unsigned long long)(e->stage_ns[i] / 1000));
+	}
 	printf(" %s\n", stage_name(slowest_stage(e)));
 	return trace__output_ok() ? 0 : -1;
 }
@@ -458,8 +481,32 @@ static void print_rx_summary(const struct rx_stats *s, __u64 lost)
 
 /* ---- setup ---- */
 
-enum { P_SENDMSG, P_SEND_ACL, P_SEND_FRAME, P_NUM_COMP, P_DEL,
-       P_RECV_FRAME, P_ACLDATA, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
+static bool want_proto(unsigned int proto)
+{
+	return env.protos & (1u << proto);
+}
+
+/* The traced protocols for the banner: "L2CAP/ISO/SCO", in that order. */
+static const char *protos_name(void)
+{
+	static const unsigned int order[] = { BTPROTO_L2CAP, BTPROTO_ISO, BTPROTO_SCO };
+	static char buf[32];
+	size_t i;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!want_proto(order[i]))
+			continue;
+		if (buf[0])
+			strcat(buf, "/");
+		strcat(buf, bt__proto_name(order[i]));
+	}
+	return buf;
+}
+
+enum { P_SENDMSG, P_SEND_ACL, P_ISO_SENDMSG, P_SEND_ISO, P_SCO_SENDMSG, P_SEND_SCO,
+       P_SEND_FRAME, P_NUM_COMP, P_DEL,
+       P_RECV_FRAME, P_ACLDATA, P_ISO_RECV, P_SCO_RECV, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
 
 /* The options, as the BPF side reads them (before load). */
 static void configure(struct btpktlat_bpf *obj, bool events)
@@ -470,6 +517,7 @@ static void configure(struct btpktlat_bpf *obj, bool events)
 	obj->rodata->targ_ms = hist_env.millis;
 	obj->rodata->targ_events = events;
 	obj->rodata->targ_min_ns = events ? (__u64)env.min_ms * 1000000 : 0;
+	obj->rodata->targ_protos = env.protos;
 	/* the ring carries only -M lines: one page when there are none */
 	if (!events)
 		bpf_map__set_max_entries(obj->maps.events, getpagesize());
@@ -505,16 +553,28 @@ int main(int argc, char **argv)
 	configure(obj, events);
 
 	/* FIFO mode on every kernel: hci_send_frame and hci_num_comp_pkts_evt
-	 * are still there in 6.15+ (man btpktlat, STAGES) */
+	 * are still there in 6.15+ (man btpktlat, STAGES).  ISO and SCO are
+	 * optional: iso.c needs CONFIG_BT_LE (6.0+), sco.c CONFIG_BT_BREDR. */
+	bool l2cap = !env.rx && want_proto(BTPROTO_L2CAP);
+	bool iso = !env.rx && want_proto(BTPROTO_ISO), sco = !env.rx && want_proto(BTPROTO_SCO);
 	struct probe probes[P_MAX] = {
-		[P_SENDMSG] = { .func = "l2cap_sock_sendmsg", .wanted = !env.rx },
-		[P_SEND_ACL] = { .func = "hci_send_acl", .wanted = !env.rx },
+		[P_SENDMSG] = { .func = "l2cap_sock_sendmsg", .wanted = l2cap },
+		[P_SEND_ACL] = { .func = "hci_send_acl", .wanted = l2cap },
+		[P_ISO_SENDMSG] = { .func = "iso_sock_sendmsg", .wanted = iso, .optional = true },
+		[P_SEND_ISO] = { .func = "hci_send_iso", .wanted = iso, .optional = true },
+		[P_SCO_SENDMSG] = { .func = "sco_sock_sendmsg", .wanted = sco, .optional = true },
+		[P_SEND_SCO] = { .func = "hci_send_sco", .wanted = sco, .optional = true },
 		[P_SEND_FRAME] = { .func = "hci_send_frame", .wanted = !env.rx },
 		[P_NUM_COMP] = { .func = "hci_num_comp_pkts_evt", .wanted = !env.rx },
 		[P_DEL] = { .func = "hci_conn_del", .wanted = !env.rx },
 		/* -r (man btpktlat, STAGES): hci_acldata_packet is inlined */
 		[P_RECV_FRAME] = { .func = "hci_recv_frame", .wanted = env.rx },
-		[P_ACLDATA] = { .func = "l2cap_recv_acldata", .wanted = env.rx },
+		[P_ACLDATA] = { .func = "l2cap_recv_acldata",
+				.wanted = env.rx && want_proto(BTPROTO_L2CAP) },
+		[P_ISO_RECV] = { .func = "iso_recv", .wanted = env.rx && want_proto(BTPROTO_ISO),
+				 .optional = true },
+		[P_SCO_RECV] = { .func = "sco_recv_scodata",
+				 .wanted = env.rx && want_proto(BTPROTO_SCO), .optional = true },
 		[P_SOCK_QUEUE] = { .func = "__sock_queue_rcv_skb", .wanted = env.rx,
 				   .home = "vmlinux" },
 		[P_FREE_DGRAM] = { .func = "skb_free_datagram", .wanted = env.rx,
@@ -536,8 +596,9 @@ int main(int argc, char **argv)
 	}
 
 	if (!common_env.json) {
-		printf("Tracing Bluetooth L2CAP %s latency by stage (%s)... Hit Ctrl-C to end.\n",
-		       env.rx ? "receive" : "send", probes__mode_name(probes, P_MAX));
+		printf("Tracing Bluetooth %s %s latency by stage (%s)... Hit Ctrl-C to end.\n",
+		       protos_name(), env.rx ? "receive" : "send",
+		       probes__mode_name(probes, P_MAX));
 		if (events)
 			print_header();
 	}

@@ -81,23 +81,6 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-static void parse_protos(struct argp_state *state, char *arg)
-{
-	char *save = NULL, *tok;
-	int i;
-
-	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < BTPROTO_MAX; i++)
-			if (proto_names[i] && !strcasecmp(tok, proto_names[i]))
-				break;
-		if (i == BTPROTO_MAX)
-			argp_error(state, "unknown protocol: '%s' (expected l2cap, sco, hci, rfcomm, iso)", tok);
-		env.protos |= 1u << i;
-	}
-	if (!env.protos)
-		argp_error(state, "no protocol given to -P");
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
@@ -105,7 +88,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.pid = cli__parse_long(state, arg, "PID", 1, 4194304);
 		break;
 	case 'P':
-		parse_protos(state, arg);
+		env.protos = cli__parse_protos(state, arg, ~0u, "l2cap, sco, hci, rfcomm, iso");
 		break;
 	case 'x':
 		env.failed = true;

@@ -271,6 +271,10 @@ int main(void)
 	expect_tool_usage("btpktlat", "-r -M 5", "-C", "-C and -m shape the histograms: not with -M");
 	expect_tool_usage("btpktlat", "-r -p", "0", "invalid PID: '0'");
 	expect_tool_usage("btpktlat", "-r", "x", "invalid interval: 'x'");
+	expect_tool_usage("btpktlat", "-P", "hci", "unknown protocol: 'hci' (expected l2cap, iso, sco)");
+	expect_tool_usage("btpktlat", "-P", "l2cap,bnep", "unknown protocol: 'bnep'");
+	expect_tool_usage("btpktlat", "-P", ",", "no protocol given to -P");
+	expect_tool_usage("btpktlat", "-r -P", "rfcomm", "unknown protocol: 'rfcomm'");
 	expect_tool_usage("btpktlat", "-r -M 0 --openmetrics", "/tmp/x.prom",
 			  "--openmetrics exports the histograms: not with -M");
 	expect_tool_usage("btwmem", "-p", "abc", "invalid PID: 'abc'");

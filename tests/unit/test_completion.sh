@@ -134,6 +134,11 @@ for P in "" bpf-; do
 		expect "$n --proto=i<TAB> (= a word break)" "iso" "$(comp "$n" --proto = i)"
 		expect "$n -c -i <TAB> (seconds)" "" "$(comp "$n" -c -i "")"
 	fi
+	n=${P}btpktlat
+	if [[ " ${tools[*]} " == *" btpktlat "* ]]; then
+		expect "$n -P <TAB> (its three)" "iso l2cap sco" "$(comp "$n" -P "")"
+		expect "$n -P iso,s<TAB>" "iso,sco" "$(comp "$n" -P iso,s)"
+	fi
 	n=${P}bturblat
 	if [[ " ${tools[*]} " == *" bturblat "* ]]; then
 		expect "$n -t <TAB>" "acl cmd iso sco" "$(comp "$n" -t "")"

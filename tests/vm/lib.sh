@@ -98,6 +98,71 @@ sfield() {
 	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
 }
 
+# pfield LABEL FILE: the number after exactly LABEL in the summary lines
+# ("sends 12, timed 12, ..." -> pfield timed); the last one printed
+pfield() {
+	grep -oE "(^|, )$1 [0-9]+" "$2" | tail -1 | awk '{ print $NF }'
+}
+
+# stage_field STAGE FIELD FILE: from btpktlat's per-stage line "ack: count
+# 40, avg 1200, p50 2047, p99 4095, max 3000 usecs"; the last one printed
+stage_field() {
+	sed -n "s/^$1: .*\\b$2 \\([0-9]*\\).*/\\1/p" "$3" | tail -1
+}
+
+# stage_sums FILE: per btpktlat -M line of FILE (text, no -T), "PROTO DEV
+# HANDLE BYTES PID COMM D SLOWEST ACK" where D is TOTAL_us less the other
+# stages ("-" ones count 0) and ACK the ACK_us column as printed ("none"
+# with -r); columns found by the header's names, so a stage added later
+# needs no change here
+stage_sums() {
+	awk '/^PID / { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		col["PID"] && $1 ~ /^[0-9]+$/ {
+			d = $col["TOTAL_us"]
+			for (n in col) if (n ~ /_us$/ && n != "TOTAL_us" && $col[n] != "-") d -= $col[n]
+			print $col["PROTO"], $col["DEV"], $col["HANDLE"], $col["BYTES"], $col["PID"],
+				$col["COMM"], d, $col["SLOWEST"],
+				("ACK_us" in col) ? $col["ACK_us"] : "none"
+		}' "$1"
+}
+
+# btmon_start FILE: btmon records every controller's HCI traffic to FILE
+# until btmon_stop
+btmon_start() {
+	btmon -w "$1" > /dev/null 2>&1 &
+	BTMON_PID=$!
+	sleep 0.5
+}
+btmon_stop() { kill $BTMON_PID; wait $BTMON_PID 2>/dev/null; }
+
+# le_setup: LE on for hci0 and hci1, hci1 advertising (a CIS rides on an
+# LE ACL link, which the central opens to an advertiser)
+le_setup() {
+	for _i in 0 1; do
+		btmgmt --index $_i le on > "$T/btmgmt.log" 2>&1 ||
+			not_ok "btmgmt --index $_i le on: $(cat "$T/btmgmt.log")"
+	done
+	btmgmt --index 1 connectable on > "$T/btmgmt.log" 2>&1 &&
+	btmgmt --index 1 advertising on >> "$T/btmgmt.log" 2>&1 ||
+		not_ok "hci1 does not advertise: $(cat "$T/btmgmt.log")"
+}
+
+# cis_pair N BYTES: a listener on hci1 reading N SDUs, a CIS from hci0
+# sending them (tests/vm/isosend); then until both links are gone.  Sets
+# SND_PID, LST_PID.  le_setup first.
+cis_pair() {
+	"$BUILD/tests/isosend" -l -i "$ADDR1" -n "$1" > "$T/lst.log" 2>&1 &
+	LST_PID=$!
+	wait_line "$T/lst.log" '^listening$'
+	"$BUILD/tests/isosend" -i "$ADDR0" -n "$1" -b "$2" "$ADDR1" > "$T/snd.log" 2>&1 &
+	SND_PID=$!
+	wait $SND_PID
+	_rc=$?
+	wait $LST_PID || _rc=1
+	wait_idle hci0
+	return $_rc
+}
+
 # wait_line FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
 # (default 15 s); fails when it never does
 wait_line() {

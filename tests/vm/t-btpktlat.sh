@@ -11,18 +11,6 @@ L2SEND=$BUILD/tests/l2send
 N=12		# sends per run
 B=600		# bytes per send: above btvirt's ACL MTU, within L2CAP's 672
 
-# pfield LABEL FILE: the number after exactly LABEL in the summary lines
-# ("sends 12, timed 12, ..." -> pfield timed); the last one printed
-pfield() {
-	grep -oE "(^|, )$1 [0-9]+" "$2" | tail -1 | awk '{ print $NF }'
-}
-
-# stage_field STAGE FIELD FILE: from the per-stage line "ack: count 40,
-# avg 1200, p50 2047, p99 4095, max 3000 usecs"
-stage_field() {
-	sed -n "s/^$1: .*\\b$2 \\([0-9]*\\).*/\\1/p" "$3" | tail -1
-}
-
 check_clean() {
 	for _f in overflow stale untracked unmatched skipped 'sends lost' 'sends full' \
 		'frames full' 'frames dropped' 'frags untracked' 'hists full' 'lost events' \

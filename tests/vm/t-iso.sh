@@ -2,24 +2,19 @@
 # sends N SDUs of B bytes from hci0 to a receiver on hci1, over a CIS and
 # then over a BIS; btmon records the HCI traffic as an independent count,
 # and btsnoop-sock, btwmem, btacklat and bthcicredits must agree with it and
-# with N and B.  The same traffic on every kernel: isosend passes the Linux
-# 6.4+ struct bt_iso_qos, which 6.1 reads too (BlueZ 5.66's iso-tester
-# passes the old one, which 6.4+ refuses).  Both attach modes.  Sourced by
-# guest-test.sh (helpers in lib.sh).
+# with N and B; btpktlat -P iso times every SDU.  The same traffic on
+# every kernel: isosend passes the Linux 6.4+ struct bt_iso_qos, which 6.1
+# reads too (BlueZ 5.66's iso-tester passes the old one, which 6.4+
+# refuses).  Both attach modes.  Sourced by guest-test.sh (helpers in
+# lib.sh).
 SNOOP=$BUILD/btsnoop-sock
 WMEM=$BUILD/btwmem
 ACK=$BUILD/btacklat
 CRED=$BUILD/bthcicredits
 ISOSEND=$BUILD/tests/isosend
+PKT=$BUILD/btpktlat
 N=12; B=100
 
-# btmon_start FILE: btmon records every controller's HCI traffic to FILE
-btmon_start() {
-	btmon -w "$1" > /dev/null 2>&1 &
-	BTMON_PID=$!
-	sleep 0.5
-}
-btmon_stop() { kill $BTMON_PID; wait $BTMON_PID 2>/dev/null; }
 # btmon_count WHAT: ISO data packets in the capture ("TX" or "RX")
 btmon_count() { btmon -r "$T/iso.snoop" | grep -c "ISO Data $1:"; }
 # btmon_sdu_bytes WHAT: their SDU bytes (dlen less the 4-byte ISO data header)
@@ -34,18 +29,6 @@ btmon_iso_pkts() {
 		dev == d && /ISO max packet:/ { n = $NF } END { print n + 0 }'
 }
 
-# le_setup: LE on for hci0 and hci1, hci1 advertising (a CIS rides on an
-# LE ACL link, which the central opens to an advertiser)
-le_setup() {
-	for _i in 0 1; do
-		btmgmt --index $_i le on > "$T/btmgmt.log" 2>&1 ||
-			not_ok "btmgmt --index $_i le on: $(cat "$T/btmgmt.log")"
-	done
-	btmgmt --index 1 connectable on > "$T/btmgmt.log" 2>&1 &&
-	btmgmt --index 1 advertising on >> "$T/btmgmt.log" 2>&1 ||
-		not_ok "hci1 does not advertise: $(cat "$T/btmgmt.log")"
-}
-
 # the controllers' setup is captured: their buffer sizes are in it
 modprobe -a bluetooth 2>/dev/null && btmon_start "$T/init.snoop"
 bt_setup
@@ -53,21 +36,6 @@ le_setup
 btmon_stop
 ISO_PKTS=$(btmon_iso_pkts "$T/init.snoop" hci0)
 echo "# hci0 reported $ISO_PKTS ISO buffers"
-
-# cis_pair N BYTES: a listener on hci1 reading N SDUs, a CIS from hci0
-# sending them; then until both links are gone.  Sets SND_PID, LST_PID.
-cis_pair() {
-	"$ISOSEND" -l -i "$ADDR1" -n "$1" > "$T/lst.log" 2>&1 &
-	LST_PID=$!
-	wait_line "$T/lst.log" '^listening$'
-	"$ISOSEND" -i "$ADDR0" -n "$1" -b "$2" "$ADDR1" > "$T/snd.log" 2>&1 &
-	SND_PID=$!
-	wait $SND_PID
-	_rc=$?
-	wait $LST_PID || _rc=1
-	wait_idle hci0
-	return $_rc
-}
 
 # bis_pair N BYTES: hci0 broadcasts N SDUs on a BIS, a receiver on hci1
 # reads them.  The emulator reports a BIG only to a receiver that syncs
@@ -104,12 +72,20 @@ iso_run() {
 	_pa=$TOOL_PID
 	start_bg cred "$CRED" || return
 	_pc=$TOOL_PID
+	start_bg pkt "$PKT" -P iso -d hci0 || return
+	_pp=$TOOL_PID
+	start_bg pktm "$PKT" -P iso -M 0 -d hci0 || return
+	_pm=$TOOL_PID
+	start_bg pktr "$PKT" -r -P iso -d hci1 || return
+	_pr=$TOOL_PID
+	start_bg pktrm "$PKT" -r -P iso -M 0 -d hci1 || return
+	_prm=$TOOL_PID
 	${_k}_pair $N $B ||
 		not_ok "$mode $_k: isosend failed: $(cat "$T/snd.log" "$T/lst.log")"
 	check_grep "$mode $_k: isosend sent $N SDUs of $B bytes" "^sent $N SDUs of $B bytes\$" "$T/snd.log"
 	check_grep "$mode $_k: the receiver got them" "^received $N SDUs, $((N * B)) bytes\$" "$T/lst.log"
 	sleep 0.5
-	for _p in $_ps $_pw $_pa $_pc; do
+	for _p in $_ps $_pw $_pa $_pc $_pp $_pm $_pr $_prm; do
 		stop_pid $_p INT
 		check_eq "$mode $_k: exit status ($_p)" 0 $?
 	done
@@ -157,7 +133,68 @@ iso_run() {
 		check_eq "$mode $_k bthcicredits: the $_pool pool's SENT counts the SDUs" $N \
 			"$(awk -v p="$_pool" '$1 == "hci0" && $2 == p { s += $8 } END { print s + 0 }' "$T/cred.out")"
 	fi
+	pkt_check "$mode $_k" "$_h"
+	pkt_rx_check "$mode $_k"
 	check_detached "$mode $_k"
+}
+
+# pkt_check LABEL HANDLE: btpktlat -P iso against isosend and btmon: sock
+# and total count the SDUs, queue and ack the ISO frames hci0 sent; one -M 0
+# line per SDU whose stages add up to its total
+pkt_check() {
+	_tx=$(btmon_count TX)
+	check_eq "$1 btpktlat: sock, queue, ack, total counts == SDUs, ISO frames sent (btmon) x2, SDUs" \
+		"$N $_tx $_tx $N" \
+		"$(stage_field sock count "$T/pkt.out") $(stage_field queue count "$T/pkt.out") $(stage_field ack count "$T/pkt.out") $(stage_field total count "$T/pkt.out")"
+	check_eq "$1 btpktlat: the four histograms are ISO's" 4 \
+		"$(grep -cE '^stage = (sock|queue|ack|total) proto = ISO$' "$T/pkt.out")"
+	check_eq "$1 btpktlat: no L2CAP histogram with -P iso" 0 \
+		"$(grep -cE '^stage = [a-z]+$' "$T/pkt.out")"
+	for _f in sends timed frames sent acked; do
+		check_eq "$1 btpktlat: summary $_f" $N "$(pfield "$_f" "$T/pkt.out")"
+	done
+	for _f in partial nodata 'sends lost' 'sends full' 'queue partial' 'frames full' \
+		'frames dropped' 'frags untracked' 'hists full' overflow stale untracked unmatched \
+		skipped 'lost events'; do
+		check_eq "$1 btpktlat: summary $_f" 0 "$(pfield "$_f" "$T/pkt.out")"
+	done
+	# each stage is truncated to whole usecs on its own: the others may
+	# fall short of TOTAL_us by up to 2 us (three truncations), never more
+	stage_sums "$T/pktm.out" > "$T/pktm.sums"
+	check_eq "$1 btpktlat -M 0: one line per SDU: ISO hci0 handle $2, $B bytes, isosend's pid" $N \
+		"$(awk -v h="$2" -v b=$B -v p=$SND_PID '$1 == "ISO" && $2 == "hci0" && $3 == h && $4 == b && $5 == p && $6 == "isosend"' "$T/pktm.sums" | wc -l)"
+	check_eq "$1 btpktlat -M 0: no other line" $N "$(wc -l < "$T/pktm.sums")"
+	check_eq "$1 btpktlat -M 0: sock + queue + ack == total within 2 us, never above" "" \
+		"$(awk '$7 < 0 || $7 > 2' "$T/pktm.sums")"
+	check_eq "$1 btpktlat -M 0: every ack timed (a number)" $N \
+		"$(awk '$9 ~ /^[0-9]+$/' "$T/pktm.sums" | wc -l)"
+}
+
+# pkt_rx_check LABEL: btpktlat -r -P iso on hci1 against btmon and the
+# receiver: rxwork counts the ISO frames hci1 got, sockq, read and total
+# the SDUs read; one -M 0 line per SDU read, whose stages add up
+pkt_rx_check() {
+	_rx=$(btmon_count RX)
+	_rh=$(btmon -r "$T/iso.snoop" | sed -n 's/.*ISO Data RX: Handle \([0-9]*\) .*/\1/p' | head -1)
+	check_eq "$1 btpktlat -r: rxwork, sockq, read, total counts == ISO frames received (btmon), SDUs x3" \
+		"$_rx $N $N $N" \
+		"$(stage_field rxwork count "$T/pktr.out") $(stage_field sockq count "$T/pktr.out") $(stage_field read count "$T/pktr.out") $(stage_field total count "$T/pktr.out")"
+	check_eq "$1 btpktlat -r: the four histograms are ISO's" 4 \
+		"$(grep -cE '^stage = (rxwork|sockq|read|total) proto = ISO$' "$T/pktr.out")"
+	for _f in frames queued reads; do
+		check_eq "$1 btpktlat -r: summary $_f" $N "$(pfield "$_f" "$T/pktr.out")"
+	done
+	for _f in 'frames full' 'frames stale' 'work partial' 'conts orphan' 'conns full' \
+		'sockq partial' 'sockq unmatched' 'rcvbuf full' 'queued full' 'queued stale' \
+		'reads other' 'hists full' 'lost events'; do
+		check_eq "$1 btpktlat -r: summary $_f" 0 "$(pfield "$_f" "$T/pktr.out")"
+	done
+	stage_sums "$T/pktrm.out" > "$T/pktrm.sums"
+	check_eq "$1 btpktlat -r -M 0: one line per SDU read: ISO hci1 handle $_rh, $B bytes, the receiver's pid" $N \
+		"$(awk -v h="$_rh" -v b=$B -v p=$LST_PID '$1 == "ISO" && $2 == "hci1" && $3 == h && $4 == b && $5 == p && $6 == "isosend"' "$T/pktrm.sums" | wc -l)"
+	check_eq "$1 btpktlat -r -M 0: no other line" $N "$(wc -l < "$T/pktrm.sums")"
+	check_eq "$1 btpktlat -r -M 0: rxwork + sockq + read == total within 2 us, never above" "" \
+		"$(awk '$7 < 0 || $7 > 2' "$T/pktrm.sums")"
 }
 
 for mode in fentry kprobe; do
@@ -182,3 +219,4 @@ for mode in fentry kprobe; do
 	echo "# $mode bis: btvirt $_st after the receiver closed"
 done
 unset BTBPF_ATTACH
+

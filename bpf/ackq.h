@@ -43,6 +43,7 @@ struct ring_key {
 struct ack_ring {
 	__u64 ts[ACK_RING];	/* bpf_ktime_get_ns() at send */
 	__u64 tag[ACK_RING];	/* the tool's word for the packet (btpktlat: its send) */
+	__u64 done[ACK_RING];	/* the driver's own completion, 0: none (ring_mark) */
 	__u32 head;		/* free-running: next push */
 	__u32 tail;		/* free-running: oldest entry */
 };

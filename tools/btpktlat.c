@@ -448,8 +448,8 @@ static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, 
 	printf("overflow %llu, stale %llu, untracked %llu, unmatched %llu, skipped %llu, "
 	       "lost events %llu\n", U(a->overflow), U(a->stale), U(a->untracked),
 	       U(a->unmatched), U(a->skipped), U(lost));
-	printf("urbs %llu, usb timed %llu, late %llu, failed %llu, untracked %llu, full %llu, "
-	       "stale %llu, submit errors %llu\n", U(s->urbs), U(s->urbs_done), U(s->urbs_late),
+	printf("urbs %llu, urbs timed %llu, urbs late %llu, urbs failed %llu, urbs untracked %llu, "
+	       "urbs full %llu, urbs stale %llu, urbs submit errors %llu\n", U(s->urbs), U(s->urbs_done), U(s->urbs_late),
 	       U(s->urbs_failed), U(s->urbs_untracked), U(s->urbs_full), U(s->urbs_stale),
 	       U(s->urbs_submit_errors));
 	if (s->sends_lost || s->sends_full || s->frames_full || s->frags_untracked ||

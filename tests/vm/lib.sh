@@ -98,6 +98,19 @@ sfield() {
 	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
 }
 
+# pfield LABEL FILE: the number after exactly LABEL in summary lines of
+# comma-separated counters ("sends 12, timed 12, ..." -> pfield timed; not
+# "urbs timed" for timed); the last one printed
+pfield() {
+	grep -oE "(^|, )$1 [0-9]+" "$2" | tail -1 | awk '{ print $NF }'
+}
+
+# stage_field STAGE FIELD FILE: from btpktlat's per-stage line "ack: count
+# 40, avg 1200, p50 2047, p99 4095, max 3000 usecs"
+stage_field() {
+	sed -n "s/^$1: .*\\b$2 \\([0-9]*\\).*/\\1/p" "$3" | tail -1
+}
+
 # wait_line FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
 # (default 15 s); fails when it never does
 wait_line() {

@@ -417,7 +417,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 /* The counters that say whether the numbers can be trusted: printed at the
  * end, whatever the mode. */
-static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, __u64 lost)
+static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, __u64 lost,
+			  int urbs_left)
 {
 	if (common_env.json) {
 		printf("{\"summary\":{\"sends\":%llu,\"timed\":%llu,\"partial\":%llu,\"nodata\":%llu,"
@@ -427,14 +428,15 @@ static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, 
 		       "\"overflow\":%llu,\"stale\":%llu,\"untracked\":%llu,\"unmatched\":%llu,"
 		       "\"skipped\":%llu,\"urbs\":%llu,\"urbs_done\":%llu,\"urbs_late\":%llu,"
 		       "\"urbs_failed\":%llu,\"urbs_untracked\":%llu,\"urbs_full\":%llu,"
-		       "\"urbs_stale\":%llu,\"urbs_submit_errors\":%llu,\"lost_events\":%llu}}\n",
+		       "\"urbs_stale\":%llu,\"urbs_submit_errors\":%llu,\"urbs_at_exit\":%d,"
+		       "\"lost_events\":%llu}}\n",
 		       U(s->sends), U(s->timed), U(s->partial), U(s->nodata), U(s->sends_lost),
 		       U(s->sends_full), U(s->frames), U(s->queue_partial), U(s->frames_full),
 		       U(s->frames_dropped), U(s->frags_untracked), U(s->hists_full), U(a->sent),
 		       U(a->acked), U(a->unacked), U(a->overflow), U(a->stale), U(a->untracked),
 		       U(a->unmatched), U(a->skipped), U(s->urbs), U(s->urbs_done), U(s->urbs_late),
 		       U(s->urbs_failed), U(s->urbs_untracked), U(s->urbs_full), U(s->urbs_stale),
-		       U(s->urbs_submit_errors), U(lost));
+		       U(s->urbs_submit_errors), urbs_left, U(lost));
 		return;
 	}
 	printf("\nsends %llu, timed %llu, partial %llu, nodata %llu, sends lost %llu, sends full %llu\n",
@@ -449,9 +451,9 @@ static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, 
 	       "lost events %llu\n", U(a->overflow), U(a->stale), U(a->untracked),
 	       U(a->unmatched), U(a->skipped), U(lost));
 	printf("urbs %llu, urbs timed %llu, urbs late %llu, urbs failed %llu, urbs untracked %llu, "
-	       "urbs full %llu, urbs stale %llu, urbs submit errors %llu\n", U(s->urbs), U(s->urbs_done), U(s->urbs_late),
+	       "urbs full %llu, urbs stale %llu, urbs submit errors %llu, urbs at exit %d\n", U(s->urbs), U(s->urbs_done), U(s->urbs_late),
 	       U(s->urbs_failed), U(s->urbs_untracked), U(s->urbs_full), U(s->urbs_stale),
-	       U(s->urbs_submit_errors));
+	       U(s->urbs_submit_errors), urbs_left);
 	if (s->sends_lost || s->sends_full || s->frames_full || s->frags_untracked ||
 	    s->hists_full || a->overflow || a->stale || a->unmatched || a->skipped || lost ||
 	    s->urbs_late || s->urbs_full || s->urbs_stale)
@@ -515,7 +517,8 @@ static void print_final_summary(const struct btpktlat_bpf *obj)
 	if (env.rx)
 		print_rx_summary(&obj->bss->rx_stats, obj->bss->lost_events);
 	else
-		print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events);
+		print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events,
+			      map__count(bpf_map__fd(obj->maps.urbs)));
 }
 
 int main(int argc, char **argv)

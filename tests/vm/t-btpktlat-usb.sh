@@ -28,12 +28,31 @@ peer_recv() {
 	return $_rc
 }
 
-# urbs_clean NAME FILE: every followed frame's URB timed, nothing lost
+# urbs_clean NAME FILE: nothing lost or mismatched.  With kprobes the
+# kernel skips a probe that fires while another BPF program runs on the
+# same CPU, and dummy_hcd completes a URB from a timer 1 ns after its
+# submit, which can land inside our next hci_send_frame program (6.1 does
+# not count those skips; t-bturblat.sh sees the same): a skipped
+# completion must show as urbs at exit or urbs stale (with the warning on
+# stderr), never vanish.  With fentry there is none.
 urbs_clean() {
-	for _f in 'urbs late' 'urbs failed' 'urbs untracked' 'urbs full' 'urbs stale' \
+	for _f in 'urbs late' 'urbs failed' 'urbs untracked' 'urbs full' \
 		'urbs submit errors' overflow stale untracked unmatched 'lost events'; do
 		check_eq "$1: $_f" 0 "$(pfield "$_f" "$2")"
 	done
+	_skipped=$(( $(pfield 'urbs at exit' "$2") + $(pfield 'urbs stale' "$2") ))
+	check_eq "$1: urbs == urbs timed + at exit + stale" "$(pfield urbs "$2")" \
+		$(( $(pfield 'urbs timed' "$2") + _skipped ))
+	case $1 in
+	kprobe*) [ $_skipped = 0 ] ||
+		echo "# $1: $_skipped completion(s) skipped by the kernel's kprobe recursion guard" ;;
+	*) check_eq "$1: every URB completion seen (fentry)" 0 $_skipped ;;
+	esac
+	if [ "$(pfield 'urbs stale' "$2")" = 0 ]; then
+		check_eq "$1: no stderr" "" "$(cat "${2%.out}.err")"
+	else
+		check_grep "$1: urbs stale is reported on stderr" 'some packets could not be followed' "${2%.out}.err"
+	fi
 }
 
 # N sends of B bytes from the USB controller: usb, queue and ack count
@@ -60,24 +79,25 @@ t_usb_counts() {
 		"$(stage_field sock count "$T/ut.out") $(stage_field total count "$T/ut.out")"
 	check_eq "$_m: queue, ack count == TX acl delta" "$_frames $_frames" \
 		"$(stage_field queue count "$T/ut.out") $(stage_field ack count "$T/ut.out")"
-	check_eq "$_m: usb count == TX acl delta" "$_frames" "$(stage_field usb count "$T/ut.out")"
-	check_eq "$_m: urbs == urbs timed == TX acl delta" "$_frames $_frames" \
-		"$(pfield urbs "$T/ut.out") $(pfield 'urbs timed' "$T/ut.out")"
+	check_eq "$_m: urbs == TX acl delta" "$_frames" "$(pfield urbs "$T/ut.out")"
+	check_eq "$_m: usb count == urbs timed" "$(pfield 'urbs timed' "$T/ut.out")" \
+		"$(stage_field usb count "$T/ut.out")"
 	urbs_clean "$_m" "$T/ut.out"
-	check_eq "$_m: no stderr" "" "$(cat "$T/ut.err")"
 	# five stamps, four stages each truncated on its own: up to 3 us lost
+	_skip_ok=$([ $_m = kprobe ] && echo True || echo False)
 	jcheck btpktlat "$T/uj.out" "$_m: btpktlat -M 0 -j (btusb)" --kind event --min-lines $((N + 1)) \
 		--eq "one line per l2send send, $B bytes on $USB_HCI" \
 		"len(where('event', comm='l2send', proto='L2CAP', dev='$USB_HCI', bytes=$B))" $N \
 		--eq "no other send" "len(rows['event'])" $N \
-		--eq "every send has a usb stage" "[e for e in rows['event'] if e['usb_us'] is None]" "[]" \
+		--eq "sends without a usb stage: none, or (kprobe) no more than completions skipped" \
+		"[len([e for e in rows['event'] if e['usb_us'] is None]) <= ($_skip_ok and s['urbs_at_exit'] + s['urbs_stale']) for s in rows['summary']]" "[True]" \
 		--eq "sock + queue + usb + ack == total within 3 us (truncation), never above" \
-		"[e for e in rows['event'] if not 0 <= e['total_us'] - e['sock_us'] - e['queue_us'] - e['usb_us'] - e['ack_us'] <= 3]" "[]" \
+		"[e for e in rows['event'] if not 0 <= e['total_us'] - e['sock_us'] - e['queue_us'] - (e['usb_us'] or 0) - e['ack_us'] <= 3]" "[]" \
 		--eq "slowest names the largest stage" \
-		"all(e[e['slowest'] + '_us'] == max(e['sock_us'], e['queue_us'], e['usb_us'], e['ack_us']) for e in rows['event'])" True \
-		--eq "summary: every frame's URB timed" \
-		"[(s['timed'], s['urbs'], s['urbs_done'], s['urbs_late'], s['urbs_stale']) for s in rows['summary']]" \
-		"[($N, $_frames, $_frames, 0, 0)]"
+		"all(e[e['slowest'] + '_us'] == max(e['sock_us'], e['queue_us'], e['usb_us'] or 0, e['ack_us']) for e in rows['event'])" True \
+		--eq "summary: every frame followed to its URB; timed + at exit + stale == urbs" \
+		"[(s['timed'], s['urbs'], s['urbs_done'] + s['urbs_at_exit'] + s['urbs_stale'], s['urbs_late']) for s in rows['summary']]" \
+		"[($N, $_frames, $_frames, 0)]"
 	check_detached "$_m"
 }
 
@@ -129,7 +149,7 @@ t_usb_hold() {
 	check_cmd "$_m hold: ack max ($_amax us), sock max ($_smax us) did not (< 300000)" \
 		test "${_amax:-999999999}" -lt 300000 -a "${_smax:-999999999}" -lt 300000
 	check_eq "$_m hold: timed" 6 "$(pfield timed "$T/hh.out")"
-	check_eq "$_m hold: every URB timed" "$(pfield urbs "$T/hh.out")" "$(pfield 'urbs timed' "$T/hh.out")"
+	urbs_clean "$_m hold" "$T/hh.out"
 	check_detached "$_m hold"
 }
 

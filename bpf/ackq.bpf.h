@@ -100,9 +100,8 @@ static __always_inline struct ack_ring *ring_get(struct ring_key *k, bool create
 }
 
 /* A packet of connection k handed over now; tag comes back at its pop.
- * *pos (if pos): its place in the ring, for ring_mark; false when it has
- * none. */
-static __always_inline bool ring_push(struct ring_key *k, __u64 tag, __u32 *pos)
+ * *at (if at): where it went, for ring_mark; false when it has no place. */
+static __always_inline bool ring_push(struct ring_key *k, __u64 tag, struct ring_pos *at)
 {
 	struct ack_ring *r = ring_get(k, true);
 	__u32 i;
@@ -119,31 +118,32 @@ static __always_inline bool ring_push(struct ring_key *k, __u64 tag, __u32 *pos)
 	r->ts[i] = bpf_ktime_get_ns();
 	r->tag[i] = tag;
 	r->done[i] = 0;
-	if (pos)
-		*pos = r->head;
+	if (at) {
+		at->ts = r->ts[i];
+		at->pos = r->head;
+	}
 	r->head++;
 	counter_add(&ack_stats.sent, 1);
 	return true;
 }
 
 /*
- * The driver finished with the packet ring_push placed at pos (btpktlat:
- * its URB completed) at now: stamped for its pop, and its push stamp and
- * tag given back.  False when it has left the ring (acked, dropped as
- * stale or overflow, or its connection gone) or was never in it.  The
+ * The driver finished with the packet ring_push placed at *at (btpktlat:
+ * its URB completed) at now: stamped for its pop, and its tag given back.
+ * False when it has left the ring (acked, dropped as stale or overflow,
+ * or its connection gone).  The
  * driver's completion runs outside the controller's workqueue (URB
  * completions in softirq): a pop racing with the check may miss the stamp,
  * then the packet is popped as if unmarked (its tool counts it).
  */
-static __always_inline bool ring_mark(struct ring_key *k, __u32 pos, __u64 now,
-				      __u64 *sent_ns, __u64 *tag)
+static __always_inline bool ring_mark(struct ring_key *k, const struct ring_pos *at, __u64 now,
+				      __u64 *tag)
 {
 	struct ack_ring *r = ring_get(k, false);
-	__u32 i = pos & ACK_RING_MASK;
+	__u32 i = at->pos & ACK_RING_MASK;
 
-	if (!r || pos - r->tail >= r->head - r->tail)
+	if (!r || at->pos - r->tail >= r->head - r->tail || r->ts[i] != at->ts)
 		return false;
-	*sent_ns = r->ts[i];
 	*tag = r->tag[i];
 	r->done[i] = now;
 	return true;

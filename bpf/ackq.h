@@ -48,6 +48,15 @@ struct ack_ring {
 	__u32 tail;		/* free-running: oldest entry */
 };
 
+/* Where ring_push put a packet, for ring_mark: the push stamp tells the
+ * packet from a later one in the same slot, or in a new ring of the same
+ * (controller, handle) after its connection went. */
+struct ring_pos {
+	__u64 ts;		/* r->ts of the slot at the push */
+	__u32 pos;		/* free-running index */
+	__u32 pad;
+};
+
 /* The FIFO's counters (a BPF global of the tool), all since the start. */
 struct ack_stats {
 	__u64 sent;		/* packets stamped */

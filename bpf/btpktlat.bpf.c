@@ -129,8 +129,9 @@ struct {
 /* A frame handed to the driver: its place in the ack FIFO (ring_mark). */
 struct urb_note {
 	__u64 skb;
+	struct ring_pos at;
 	struct ring_key k;
-	__u32 pos;
+	__u32 pad;
 };
 
 /* The frame each thread last pushed at hci_send_frame, for btusb's send
@@ -409,7 +410,7 @@ static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_b
 		if (targ_tgid)
 			tag = TAG_IGNORE;
 	}
-	if (!ring_push(&k, tag, &n.pos))
+	if (!ring_push(&k, tag, &n.at))
 		return 0;
 	n.k = k;
 	tid = bpf_get_current_pid_tgid();
@@ -421,14 +422,20 @@ static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_b
 
 /* btusb's send entry, inside hci_send_frame: the frame this thread just
  * pushed is followed to its URB.  Anything else (commands, SCO, frames of
- * another controller) has no note for this skb. */
+ * another controller) is not; a note still kept for its address is a
+ * frame's whose completion never came (a kprobe skipped): dropped here,
+ * where the address comes back, before a completion of this skb could
+ * take it. */
 static __always_inline int on_send(struct hci_dev *hdev, struct sk_buff *skb, bool iso_only)
 {
 	__u64 tid = bpf_get_current_pid_tgid(), key = (__u64)skb;
 	struct urb_note *n = bpf_map_lookup_elem(&senders, &tid);
 
-	if (!n || n->skb != key)
+	if (!n || n->skb != key) {
+		if (!bpf_map_delete_elem(&urbs, &key))
+			counter_add(&stats.urbs_stale, 1);
 		return 0;
+	}
 	if (iso_only && skb_pkt_type(skb) != HCI_ISODATA_PKT)
 		return 0;
 	if (note_skb(&urbs, key, n, &stats.urbs_stale, &stats.urbs_full))
@@ -462,7 +469,7 @@ static __always_inline int on_send_ret(int ret)
 static __always_inline int on_complete(struct urb___btusb *urb)
 {
 	struct sk_buff *skb = urb_skb(urb);
-	__u64 key = (__u64)skb, now = bpf_ktime_get_ns(), sent_ns, tag;
+	__u64 key = (__u64)skb, now = bpf_ktime_get_ns(), tag;
 	struct urb_note *p = bpf_map_lookup_elem(&urbs, &key), n;
 	struct hci_dev *hdev;
 
@@ -478,13 +485,13 @@ static __always_inline int on_complete(struct urb___btusb *urb)
 		counter_add(&stats.urbs_failed, 1);
 		return 0;
 	}
-	if (!ring_mark(&n.k, n.pos, now, &sent_ns, &tag)) {
+	if (!ring_mark(&n.k, &n.at, now, &tag)) {
 		counter_add(&stats.urbs_late, 1);
 		return 0;
 	}
 	counter_add(&stats.urbs_done, 1);
 	if (!(tag & TAG_IGNORE))
-		hist_add(STAGE_USB, n.k.dev, n.k.handle, now - sent_ns);
+		hist_add(STAGE_USB, n.k.dev, n.k.handle, now - n.at.ts);
 	return 0;
 }
 

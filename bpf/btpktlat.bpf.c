@@ -432,6 +432,8 @@ static __always_inline int on_send(struct hci_dev *hdev, struct sk_buff *skb, bo
 	struct urb_note *n = bpf_map_lookup_elem(&senders, &tid);
 
 	if (!n || n->skb != key) {
+		if (n)
+			n->skb = 0;	/* a failed return is not its frame's */
 		if (!bpf_map_delete_elem(&urbs, &key))
 			counter_add(&stats.urbs_stale, 1);
 		return 0;
@@ -444,7 +446,9 @@ static __always_inline int on_send(struct hci_dev *hdev, struct sk_buff *skb, bo
 }
 
 /* btusb's send return: a failure means no URB (hci_send_frame frees the
- * skb only after this); success returns at once, before any map access,
+ * skb only after this) for the thread's frame, unless the thread's last
+ * btusb send was another packet (a command: on_send cleared the note's
+ * skb); success returns at once, before any map access,
  * as the URB may complete on this CPU right now (bturblat.bpf.c says why
  * that matters for kprobes). */
 static __always_inline int on_send_ret(int ret)
@@ -456,7 +460,7 @@ static __always_inline int on_send_ret(int ret)
 		return 0;
 	tid = bpf_get_current_pid_tgid();
 	n = bpf_map_lookup_elem(&senders, &tid);
-	if (!n)
+	if (!n || !n->skb)
 		return 0;
 	skb = n->skb;
 	if (!bpf_map_delete_elem(&urbs, &skb))

@@ -146,8 +146,11 @@ t_usb_hold() {
 	_amax=$(stage_field ack max "$T/hh.out")
 	_smax=$(stage_field sock max "$T/hh.out")
 	check_cmd "$_m hold: usb max ($_umax us) grew by about the freeze" test "${_umax:-0}" -ge 1000000
-	check_cmd "$_m hold: ack max ($_amax us), sock max ($_smax us) did not (< 300000)" \
-		test "${_amax:-999999999}" -lt 300000 -a "${_smax:-999999999}" -lt 300000
+	# the ack histogram holds every frame: one whose completion a kprobe
+	# skipped has its usb time in ack, and a loaded guest takes some
+	# 100 ms: held means a second or more
+	check_cmd "$_m hold: ack max ($_amax us) did not (< 1000000)" test "${_amax:-999999999}" -lt 1000000
+	check_cmd "$_m hold: sock max ($_smax us) did not (< 300000)" test "${_smax:-999999999}" -lt 300000
 	check_eq "$_m hold: timed" 6 "$(pfield timed "$T/hh.out")"
 	urbs_clean "$_m hold" "$T/hh.out"
 	check_detached "$_m hold"

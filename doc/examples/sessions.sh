@@ -70,15 +70,15 @@ tr_usb() {
 	sleep 1
 }
 
-# USB controller: l2send sends 4 frames of 600 bytes to the peer 1 s after
-# connecting; the bridge is stopped from 0.5 s to 2.5 s after, so their
-# bulk-OUT URBs wait (btpktlat's usb stage).
+# USB controller: l2send sends one frame of 100 bytes to the peer 1 s
+# after connecting; the bridge is stopped from 0.5 s to 2.5 s after, so its
+# bulk-OUT URB waits (btpktlat's usb stage); then 3 sends that are not.
 tr_usb_held() {
 	_br=$(pgrep -f "btbridge usb --name btbridge" | head -1)
 	l2test -r -i $PEER_HCI -P 4113 > /dev/null 2>&1 &
 	_srv=$!
 	sleep 0.5
-	"$BUILD/tests/l2send" -i $USB_ADDR -n 4 -b 600 -d 1000 $PEER_ADDR > "$T/send.log" 2>&1 &
+	"$BUILD/tests/l2send" -i $USB_ADDR -n 1 -b 100 -d 1000 $PEER_ADDR > "$T/send.log" 2>&1 &
 	_snd=$!
 	wait_line "$T/send.log" '^connected' 30
 	sleep 0.5
@@ -86,6 +86,8 @@ tr_usb_held() {
 	sleep 2
 	kill -CONT $_br
 	wait $_snd
+	sleep 1
+	"$BUILD/tests/l2send" -i $USB_ADDR -n 3 -b 100 $PEER_ADDR > /dev/null 2>&1
 	sleep 1
 	kill $_srv 2>/dev/null; wait $_srv 2>/dev/null
 	wait_idle $PEER_HCI

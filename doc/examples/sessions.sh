@@ -70,20 +70,20 @@ tr_usb() {
 	sleep 1
 }
 
-# USB controller: l2send sends one frame of 100 bytes to the peer 1 s
-# after connecting; the bridge is stopped from 0.5 s to 2.5 s after, so its
+# USB controller: l2send sends one frame of 100 bytes to the peer 2.5 s
+# after connecting; the bridge is stopped from 0.5 s to 4.5 s after, so its
 # bulk-OUT URB waits (btpktlat's usb stage); then 3 sends that are not.
 tr_usb_held() {
 	_br=$(pgrep -f "btbridge usb --name btbridge" | head -1)
 	l2test -r -i $PEER_HCI -P 4113 > /dev/null 2>&1 &
 	_srv=$!
 	sleep 0.5
-	"$BUILD/tests/l2send" -i $USB_ADDR -n 1 -b 100 -d 1000 $PEER_ADDR > "$T/send.log" 2>&1 &
+	"$BUILD/tests/l2send" -i $USB_ADDR -n 1 -b 100 -d 2500 $PEER_ADDR > "$T/send.log" 2>&1 &
 	_snd=$!
 	wait_line "$T/send.log" '^connected' 30
 	sleep 0.5
 	kill -STOP $_br
-	sleep 2
+	sleep 4
 	kill -CONT $_br
 	wait $_snd
 	sleep 1

@@ -82,8 +82,10 @@ struct hci_conn___ack {
 /* What the pops of one completion on connection k need (btacklat: the
  * histogram); NULL leaves the stamps in the ring (dropped as stale later). */
 static __always_inline void *ackq_pop_arg(struct ring_key *k, struct hci_conn___ack *conn);
-/* One packet completed: stamped at sent_ns with tag, completed at now. */
-static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u64 now);
+/* One packet completed: stamped at sent_ns with tag, completed at now;
+ * done_ns is what ring_mark stamped in between, 0 if nothing did. */
+static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 done_ns, __u64 tag,
+					__u64 now);
 /* The connection went with `left` packets still unacked. */
 static __always_inline void ackq_unacked(struct ring_key *k, struct hci_conn___ack *conn,
 					 __u32 left);
@@ -97,15 +99,16 @@ static __always_inline struct ack_ring *ring_get(struct ring_key *k, bool create
 	return map_lookup_or_init(&rings, k, &zero_ring);
 }
 
-/* A packet of connection k handed over now; tag comes back at its pop. */
-static __always_inline void ring_push(struct ring_key *k, __u64 tag)
+/* A packet of connection k handed over now; tag comes back at its pop.
+ * *at (if at): where it went, for ring_mark; false when it has no place. */
+static __always_inline bool ring_push(struct ring_key *k, __u64 tag, struct ring_pos *at)
 {
 	struct ack_ring *r = ring_get(k, true);
 	__u32 i;
 
 	if (!r) {		/* rings map full: the completion will be untracked */
 		counter_add(&ack_stats.overflow, 1);
-		return;
+		return false;
 	}
 	if (r->head - r->tail >= ACK_RING) {
 		r->tail++;	/* drop the oldest; its completion becomes untracked */
@@ -114,8 +117,36 @@ static __always_inline void ring_push(struct ring_key *k, __u64 tag)
 	i = r->head & ACK_RING_MASK;
 	r->ts[i] = bpf_ktime_get_ns();
 	r->tag[i] = tag;
+	r->done[i] = 0;
+	if (at) {
+		at->ts = r->ts[i];
+		at->pos = r->head;
+	}
 	r->head++;
 	counter_add(&ack_stats.sent, 1);
+	return true;
+}
+
+/*
+ * The driver finished with the packet ring_push placed at *at (btpktlat:
+ * its URB completed) at now: stamped for its pop, and its tag given back.
+ * False when it has left the ring (acked, dropped as stale or overflow,
+ * or its connection gone).  The
+ * driver's completion runs outside the controller's workqueue (URB
+ * completions in softirq): a pop racing with the check may miss the stamp,
+ * then the packet is popped as if unmarked (its tool counts it).
+ */
+static __always_inline bool ring_mark(struct ring_key *k, const struct ring_pos *at, __u64 now,
+				      __u64 *tag)
+{
+	struct ack_ring *r = ring_get(k, false);
+	__u32 i = at->pos & ACK_RING_MASK;
+
+	if (!r || at->pos - r->tail >= r->head - r->tail || r->ts[i] != at->ts)
+		return false;
+	*tag = r->tag[i];
+	r->done[i] = now;
+	return true;
 }
 
 struct pop_ctx {
@@ -131,7 +162,7 @@ static int pop_one(__u32 i, void *ctx)
 	struct pop_ctx *c = ctx;
 	__u32 slot = c->r->tail & ACK_RING_MASK;
 
-	ackq_popped(c->arg, c->r->ts[slot], c->r->tag[slot], c->now);
+	ackq_popped(c->arg, c->r->ts[slot], c->r->done[slot], c->r->tag[slot], c->now);
 	c->r->tail++;
 	return 0;
 }

@@ -43,8 +43,18 @@ struct ring_key {
 struct ack_ring {
 	__u64 ts[ACK_RING];	/* bpf_ktime_get_ns() at send */
 	__u64 tag[ACK_RING];	/* the tool's word for the packet (btpktlat: its send) */
+	__u64 done[ACK_RING];	/* the driver's own completion, 0: none (ring_mark) */
 	__u32 head;		/* free-running: next push */
 	__u32 tail;		/* free-running: oldest entry */
+};
+
+/* Where ring_push put a packet, for ring_mark: the push stamp tells the
+ * packet from a later one in the same slot, or in a new ring of the same
+ * (controller, handle) after its connection went. */
+struct ring_pos {
+	__u64 ts;		/* r->ts of the slot at the push */
+	__u32 pos;		/* free-running index */
+	__u32 pad;
 };
 
 /* The FIFO's counters (a BPF global of the tool), all since the start. */

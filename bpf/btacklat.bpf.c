@@ -50,7 +50,10 @@ static __always_inline void *ackq_pop_arg(struct ring_key *k, struct hci_conn___
 	return hist_get(k, conn);
 }
 
-static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u64 now)
+/* from the handover to the driver: nothing here calls ring_mark, so
+ * done_ns is 0 */
+static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 done_ns, __u64 tag,
+					__u64 now)
 {
 	struct hist_val *h = arg;
 	__u64 delta_ns = now - sent_ns;
@@ -75,7 +78,7 @@ static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_b
 	struct ring_key k = {};
 
 	if (frame_ring_key(hdev, skb, true, &k))
-		ring_push(&k, 0);
+		ring_push(&k, 0, NULL);
 	return 0;
 }
 
@@ -84,7 +87,7 @@ static __always_inline int on_tx_queue(struct hci_conn___ack *conn)
 	struct ring_key k = {};
 
 	if (conn_ring_key(conn, &k))
-		ring_push(&k, 0);
+		ring_push(&k, 0, NULL);
 	return 0;
 }
 

@@ -7,7 +7,10 @@
  *          the wait for socket-buffer space (sock_alloc_send_pskb)
  *   queue  hci_send_acl entry .. hci_send_frame entry: the connection's
  *          data_q, waiting for controller credits and tx_work
- *   ack    hci_send_frame entry .. the HCI_EV_NUM_COMP_PKTS completing it
+ *   usb    hci_send_frame entry .. btusb_tx_complete of its URB: the bulk
+ *          transfer to the controller (btusb controllers only)
+ *   ack    the URB's completion (hci_send_frame entry when there is no
+ *          usb stage) .. the HCI_EV_NUM_COMP_PKTS completing it
  *   total  l2cap_sock_sendmsg entry .. the last fragment's ack
  *
  * Fragments: L2CAP hands a PDU larger than the ACL MTU to hci_send_acl as
@@ -17,9 +20,17 @@
  * hci_send_acl entry, before any of them can reach the driver, and followed
  * by pointer to hci_send_frame; from there the shared FIFO of
  * bpf/ackq.bpf.h pairs it with its completion, carrying a tag (send id,
- * fragment number).  queue and ack are histograms of every frame; sock and
- * total of every send.  A send's own queue and ack (the -M line) are its
- * last fragment's, so sock + queue + ack == total to the nanosecond.
+ * fragment number).  queue, usb and ack are histograms of every frame;
+ * sock and total of every send.  A send's own queue, usb and ack (the -M
+ * line) are its last fragment's, so sock + queue + usb + ack == total to
+ * the nanosecond.
+ *
+ * usb: hci_send_frame notes the frame's place in the FIFO for its thread;
+ * btusb's send (same thread, same skb) moves the note to a map keyed by
+ * the skb; the URB's completion finds it by urb->context (btusb.bpf.h),
+ * deletes it (btusb frees the skb right after) and stamps the FIFO entry
+ * (ring_mark), whose pop then splits usb from ack.  A controller that is
+ * not btusb's never reaches btusb's send: its frames have no usb stage.
  *
  * A sendmsg that calls hci_send_acl several times (LE credit-based mode,
  * one call per PDU) ends its sock stage at the last call; its send is
@@ -135,6 +146,31 @@ struct {
 	__type(value, struct frame);
 } frames SEC(".maps");
 
+/* A frame handed to the driver: its place in the ack FIFO (ring_mark). */
+struct urb_note {
+	__u64 skb;
+	struct ring_pos at;
+	struct ring_key k;
+	__u32 pad;
+};
+
+/* The frame each thread last pushed at hci_send_frame, for btusb's send
+ * right after.  LRU: a controller that is not btusb's leaves it behind,
+ * and the thread's next frame replaces it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PKT_MAX_SENDERS);
+	__type(key, __u64);		/* pid_tgid */
+	__type(value, struct urb_note);
+} senders SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKT_MAX_URBS);
+	__type(key, __u64);		/* skb pointer, urb->context at completion */
+	__type(value, struct urb_note);
+} urbs SEC(".maps");
+
 /* -r */
 struct rx_stats rx_stats = {};
 
@@ -201,6 +237,7 @@ struct {
 
 #include "events.bpf.h"
 #include "ackq.bpf.h"
+#include "btusb.bpf.h"
 
 /* Only the fields read here (6.1 .. 7.1).  skb_shinfo(skb) is head + end:
  * end is an offset (sk_buff_data_t) on 64-bit kernels, the only ones
@@ -246,6 +283,13 @@ static __always_inline bool proto_wanted(__u32 proto)
 }
 
 /* The protocol of a connection's frames: its link type (bt.h). */
+/* The protocol of a data frame sent (ACL or ISO; SCO is not followed
+ * past the driver). */
+static __always_inline __u32 frame_proto(struct sk_buff *skb)
+{
+	return skb_pkt_type(skb) == HCI_ISODATA_PKT ? BTPROTO_ISO : BTPROTO_L2CAP;
+}
+
 static __always_inline __u32 conn_proto(struct hci_conn___ack *conn)
 {
 	__u8 type = BPF_CORE_READ(conn, type);
@@ -469,22 +513,23 @@ static __always_inline int on_sco_frame(struct hci_dev___ack *hdev, struct sk_bu
 
 /* Handed to the driver: the queue stage ends, the frame enters the FIFO
  * with its tag (every ACL frame does, noted or not: the FIFO must see them
- * all; ISO frames too when ISO is traced). */
+ * all; ISO frames too when ISO is traced), and its place is noted for
+ * btusb's send. */
 static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
 {
-	__u8 pkt_type = skb_pkt_type(skb);
-	__u32 proto = pkt_type == HCI_ISODATA_PKT ? BTPROTO_ISO : BTPROTO_L2CAP;
-	__u64 key = (__u64)skb, tag = 0;
+	__u32 proto = frame_proto(skb);
+	__u64 key = (__u64)skb, tag = 0, tid;
+	struct urb_note n = { .skb = key };
 	struct ring_key k = {};
 	struct frame *f;
 
-	if (pkt_type == HCI_SCODATA_PKT)
+	if (skb_pkt_type(skb) == HCI_SCODATA_PKT)
 		return on_sco_frame(hdev, skb);
 	if (!frame_ring_key(hdev, skb, proto_wanted(BTPROTO_ISO), &k))
 		return 0;
 	if (!proto_wanted(proto)) {
 		/* -P without l2cap: ACL frames keep the FIFO exact, untimed */
-		ring_push(&k, TAG_IGNORE);
+		ring_push(&k, TAG_IGNORE, NULL);
 		return 0;
 	}
 	f = bpf_map_lookup_elem(&frames, &key);
@@ -499,7 +544,92 @@ static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_b
 		if (targ_tgid)
 			tag = TAG_IGNORE;
 	}
-	ring_push(&k, tag);
+	if (!ring_push(&k, tag, &n.at))
+		return 0;
+	n.k = k;
+	tid = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&senders, &tid, &n, BPF_ANY);
+	return 0;
+}
+
+/* ---- usb: btusb's send, then the URB's completion (btusb.bpf.h) ---- */
+
+/* btusb's send entry, inside hci_send_frame: the frame this thread just
+ * pushed is followed to its URB.  Anything else (commands, SCO, frames of
+ * another controller) is not; a note still kept for its address is a
+ * frame's whose completion never came (a kprobe skipped): dropped here,
+ * where the address comes back, before a completion of this skb could
+ * take it. */
+static __always_inline int on_send(struct hci_dev *hdev, struct sk_buff *skb, bool iso_only)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), key = (__u64)skb;
+	struct urb_note *n = bpf_map_lookup_elem(&senders, &tid);
+
+	if (!n || n->skb != key) {
+		if (n)
+			n->skb = 0;	/* a failed return is not its frame's */
+		if (!bpf_map_delete_elem(&urbs, &key))
+			counter_add(&stats.urbs_stale, 1);
+		return 0;
+	}
+	if (iso_only && skb_pkt_type(skb) != HCI_ISODATA_PKT)
+		return 0;
+	if (note_skb(&urbs, key, n, &stats.urbs_stale, &stats.urbs_full))
+		counter_add(&stats.urbs, 1);
+	return 0;
+}
+
+/* btusb's send return: a failure means no URB (hci_send_frame frees the
+ * skb only after this) for the thread's frame, unless the thread's last
+ * btusb send was another packet (a command: on_send cleared the note's
+ * skb); success returns at once, before any map access,
+ * as the URB may complete on this CPU right now (bturblat.bpf.c says why
+ * that matters for kprobes). */
+static __always_inline int on_send_ret(int ret)
+{
+	__u64 tid, skb;
+	struct urb_note *n;
+
+	if (ret >= 0)
+		return 0;
+	tid = bpf_get_current_pid_tgid();
+	n = bpf_map_lookup_elem(&senders, &tid);
+	if (!n || !n->skb)
+		return 0;
+	skb = n->skb;
+	if (!bpf_map_delete_elem(&urbs, &skb))
+		counter_add(&stats.urbs_submit_errors, 1);
+	return 0;
+}
+
+/* The URB completed: usb closes and ack opens, for a frame still waiting
+ * in the FIFO. */
+static __always_inline int on_complete(struct urb___btusb *urb)
+{
+	struct sk_buff *skb = urb_skb(urb);
+	__u64 key = (__u64)skb, now = bpf_ktime_get_ns(), tag;
+	struct urb_note *p = bpf_map_lookup_elem(&urbs, &key), n;
+	struct hci_dev *hdev;
+
+	if (!p) {
+		hdev = BPF_CORE_READ(skb, dev);
+		if (skb_pkt_type(skb) == HCI_ACLDATA_PKT && dev_wanted(targ_dev, BPF_CORE_READ(hdev, id)))
+			counter_add(&stats.urbs_untracked, 1);
+		return 0;
+	}
+	n = *p;
+	bpf_map_delete_elem(&urbs, &key);
+	if (BPF_CORE_READ(urb, status)) {
+		counter_add(&stats.urbs_failed, 1);
+		return 0;
+	}
+	if (!ring_mark(&n.k, &n.at, now, &tag)) {
+		counter_add(&stats.urbs_late, 1);
+		return 0;
+	}
+	counter_add(&stats.urbs_done, 1);
+	if (!(tag & TAG_IGNORE))
+		hist_add(STAGE_USB, frame_proto(skb), n.k.dev, n.k.handle, now - n.at.ts);
 	return 0;
 }
 
@@ -547,14 +677,16 @@ static __always_inline void send_event(struct send *s, __u64 *stage_ns, __u64 no
 }
 
 /* The send's last fragment was acked at now, handed to the driver at
- * sent_ns: its stages, from four stamps, so they add up to the total. */
-static __always_inline void send_done(struct send *s, __u64 sent_ns, __u64 now)
+ * sent_ns, its URB completed at done_ns (0: no usb stage): its stages,
+ * from these stamps, so they add up to the total. */
+static __always_inline void send_done(struct send *s, __u64 sent_ns, __u64 done_ns, __u64 now)
 {
 	__u64 ns[STAGE_MAX];
 
 	ns[STAGE_SOCK] = s->tq - s->t0;
 	ns[STAGE_QUEUE] = sent_ns - s->tq;
-	ns[STAGE_ACK] = now - sent_ns;
+	ns[STAGE_USB] = done_ns ? done_ns - sent_ns : STAGE_NA;
+	ns[STAGE_ACK] = now - (done_ns ?: sent_ns);
 	ns[STAGE_TOTAL] = now - s->t0;
 	hist_add(STAGE_SOCK, s->proto, s->dev, s->handle, ns[STAGE_SOCK]);
 	hist_add(STAGE_TOTAL, s->proto, s->dev, s->handle, ns[STAGE_TOTAL]);
@@ -582,7 +714,8 @@ static __always_inline void send_done_sco(struct send *s, __u64 now)
 		send_event(s, ns, now);
 }
 
-static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u64 now)
+static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 done_ns, __u64 tag,
+					__u64 now)
 {
 	struct hci_conn___ack *conn = arg;
 	__u64 id = tag >> TAG_SEQ_BITS;
@@ -591,7 +724,7 @@ static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u
 	if (tag & TAG_IGNORE)
 		return;
 	hist_add(STAGE_ACK, conn_proto(conn), BPF_CORE_READ(conn, hdev, id),
-		 BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK, now - sent_ns);
+		 BPF_CORE_READ(conn, handle) & HCI_HANDLE_MASK, now - (done_ns ?: sent_ns));
 	if (!tag)
 		return;
 	s = bpf_map_lookup_elem(&sends, &id);
@@ -601,7 +734,7 @@ static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 tag, __u
 	}
 	if ((tag & TAG_SEQ_MASK) != s->last_seq)
 		return;		/* not the send's last fragment */
-	send_done(s, sent_ns, now);
+	send_done(s, sent_ns, done_ns, now);
 	bpf_map_delete_elem(&sends, &id);
 }
 
@@ -892,6 +1025,7 @@ static __always_inline int on_free_datagram(struct sk_buff___pkt *skb)
 		goto out;
 	}
 	now = bpf_ktime_get_ns();
+	__builtin_memset(ns, 0xff, sizeof(ns));	/* STAGE_NA: the gap (btpktlat.h) */
 	ns[RX_STAGE_RXWORK] = q->t1 - q->t0;
 	ns[RX_STAGE_SOCKQ] = q->tq - q->t1;
 	ns[RX_STAGE_READ] = now - q->tq;
@@ -959,6 +1093,7 @@ int BPF_KPROBE(hci_send_acl_kprobe, struct hci_chan___pkt *chan, struct sk_buff_
 { return on_send_acl(chan, skb); }
 
 ACKQ_PROBES(on_send_frame)
+BTUSB_PROBES
 
 SEC("fentry/hci_recv_frame")
 int BPF_PROG(hci_recv_frame_fentry, struct hci_dev *hdev, struct sk_buff *skb)

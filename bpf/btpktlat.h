@@ -13,6 +13,8 @@
 #define PKT_MAX_THREADS	4096	/* threads inside l2cap_sock_sendmsg */
 #define PKT_MAX_FRAMES	16384	/* fragments between hci_send_acl and the driver */
 #define PKT_MAX_HISTS	1024	/* (stage, connection) histograms */
+#define PKT_MAX_URBS	8192	/* btusb frames between the send and their URB's completion */
+#define PKT_MAX_SENDERS	1024	/* threads inside hci_send_frame (tx_work) */
 
 /* -r: frames between hci_recv_frame and the RX work, connections with an
  * L2CAP frame being reassembled, frames on socket receive queues. */
@@ -33,28 +35,33 @@
 #define TAG_SEQ_MASK	((1ULL << TAG_SEQ_BITS) - 1)
 #define TAG_IGNORE	(1ULL << 63)
 
-/* A stage the packet has no such thing as: SCO's ack (no NUM_COMP_PKTS
- * without SCO flow control).  Printed "-", null in -j. */
-#define STAGE_NA	(~0ULL)
-
 /* -P: the protocols traced, one bit per BTPROTO_* (bt.h). */
 #define PKT_PROTOS	((1u << BTPROTO_L2CAP) | (1u << BTPROTO_SCO) | (1u << BTPROTO_ISO))
 
 enum stage {
 	STAGE_SOCK,		/* l2cap/iso/sco_sock_sendmsg entry .. hci_send_acl/iso/sco entry */
 	STAGE_QUEUE,		/* hci_send_acl/iso/sco entry .. hci_send_frame entry */
-	STAGE_ACK,		/* hci_send_frame entry .. its NUM_COMP_PKTS (SCO: none) */
+	STAGE_USB,		/* hci_send_frame entry .. its URB's btusb_tx_complete
+				 * (btusb controllers only) */
+	STAGE_ACK,		/* its URB's completion (else hci_send_frame entry)
+				 * .. its NUM_COMP_PKTS (SCO: none) */
 	STAGE_TOTAL,		/* sendmsg entry .. last fragment's ack (SCO: the driver) */
 	STAGE_MAX,
 };
 
+/* send_event.stage_ns of a stage the packet did not go through: usb on a
+ * controller that is not btusb's, SCO's ack (no NUM_COMP_PKTS without SCO
+ * flow control).  Printed "-", null in -j. */
+#define STAGE_NA	(~0ULL)
+
 /* -r: the receive side's stages share the histogram key's stage field;
- * total is the last stage on both sides (user space relies on it). */
+ * total is the last stage on both sides (user space relies on it), so the
+ * receive side leaves a gap (stages without a name are not printed). */
 enum rx_stage {
 	RX_STAGE_RXWORK,	/* hci_recv_frame entry .. l2cap_recv_acldata entry */
 	RX_STAGE_SOCKQ,		/* l2cap_recv_acldata (first fragment) .. __sock_queue_rcv_skb */
 	RX_STAGE_READ,		/* __sock_queue_rcv_skb .. skb_free_datagram in recvmsg */
-	RX_STAGE_TOTAL,		/* hci_recv_frame (first fragment) .. skb_free_datagram */
+	RX_STAGE_TOTAL = STAGE_TOTAL,	/* hci_recv_frame (first fragment) .. skb_free_datagram */
 };
 
 /* Histogram key: the stage and protocol, and with -C the connection. */
@@ -101,6 +108,14 @@ struct pkt_stats {
 	__u64 frames_dropped;	/* noted fragments that never reached the driver */
 	__u64 frags_untracked;	/* fragments past PKT_MAX_FRAGS in one call */
 	__u64 hists_full;	/* samples lost: hists map full */
+	__u64 urbs;		/* frames noted at btusb's send (usb opens) */
+	__u64 urbs_done;	/* their URBs completed in time: usb timed */
+	__u64 urbs_late;	/* URB completed after its frame left the ack FIFO */
+	__u64 urbs_failed;	/* URB completed with an error status: no usb */
+	__u64 urbs_untracked;	/* ACL URB completions never noted (sent before tracing) */
+	__u64 urbs_full;	/* frames not noted: urbs map full */
+	__u64 urbs_stale;	/* noted, URB never completed, address reused */
+	__u64 urbs_submit_errors; /* btusb's send failed: no URB */
 };
 
 /* -r counters (BPF globals), all since the start. */

@@ -3,11 +3,9 @@
  * bturblat: btusb URB latency, from btusb_send_frame (which allocates and
  * submits the URB) to the URB's completion callback.
  *
- * Exact matching, no FIFO: every btusb TX URB carries its skb in
- * urb->context (alloc_ctrl_urb, alloc_bulk_urb, alloc_isoc_urb, and the
- * MediaTek alloc_mtk_intr_urb of 6.13+), so the start stamp is keyed by the
- * skb pointer at send entry and looked up with urb->context at completion
- * (checked against btusb.c of 6.1-rc7 and 7.1.3).
+ * Exact matching, no FIFO: the start stamp is keyed by the skb pointer at
+ * send entry and looked up with urb->context at completion (the hooks and
+ * why this is exact: btusb.bpf.h).
  *
  * Pointer reuse: btusb_tx_complete / btusb_isoc_tx_complete free the skb
  * after we ran, and the address can come back for the next frame at once,
@@ -19,6 +17,7 @@
  */
 #include "btbpf.bpf.h"
 #include "bturblat.h"
+#include "btusb.bpf.h"
 
 const volatile int targ_dev = -1;	/* hdev->id, -1: every controller */
 const volatile int targ_type = -1;	/* pkt_type, -1: every type */
@@ -60,12 +59,6 @@ struct {
 	__type(value, __u64);
 } errors SEC(".maps");
 
-/* urb->status and ->context: unchanged since 2.6. */
-struct urb___urb {
-	int status;
-	void *context;		/* the skb, for every btusb TX URB */
-} __pai;
-
 static __always_inline bool wanted(__u16 dev, __u8 type)
 {
 	return dev_wanted(targ_dev, dev) && (targ_type < 0 || targ_type == type);
@@ -74,9 +67,7 @@ static __always_inline bool wanted(__u16 dev, __u8 type)
 /*
  * hdev->send entry: btusb_send_frame and its vendor variants.  The thread's
  * current frame is noted first, whatever the filters say, so that a failed
- * return never unstamps an older frame.  btusb_send_frame_mtk hands every
- * type but ISO to btusb_send_frame (6.13..7.1): it stamps only ISO, and
- * the inner call stamps the rest.
+ * return never unstamps an older frame.  iso_only: btusb.bpf.h.
  */
 static __always_inline int on_send(struct hci_dev *hdev, struct sk_buff *skb,
 				   bool iso_only)
@@ -153,9 +144,9 @@ static __always_inline void untracked(struct sk_buff *skb)
 
 /* btusb_tx_complete / btusb_isoc_tx_complete entry: the skb is still
  * alive (they free it after us). */
-static __always_inline int on_complete(struct urb___urb *urb)
+static __always_inline int on_complete(struct urb___btusb *urb)
 {
-	struct sk_buff *skb = BPF_CORE_READ(urb, context);
+	struct sk_buff *skb = urb_skb(urb);
 	__u64 key = (__u64)skb, now = bpf_ktime_get_ns();
 	struct urb_start *p = bpf_map_lookup_elem(&starts, &key), st;
 	struct hist_key hk = {};
@@ -180,34 +171,6 @@ static __always_inline int on_complete(struct urb___urb *urb)
 	return 0;
 }
 
-/* fentry/fexit and kprobe/kretprobe for each hdev->send implementation;
- * fexit sees the return value after the two arguments. */
-#define SEND_PROBES(fn, iso_only)						\
-SEC("fentry/" #fn)								\
-int BPF_PROG(fn##_fentry, struct hci_dev *hdev, struct sk_buff *skb)	\
-{ return on_send(hdev, skb, iso_only); }							\
-SEC("fexit/" #fn)								\
-int BPF_PROG(fn##_fexit, struct hci_dev *hdev, struct sk_buff *skb, int ret) \
-{ return on_send_ret(ret); }							\
-SEC("kprobe/" #fn)								\
-int BPF_KPROBE(fn##_kprobe, struct hci_dev *hdev, struct sk_buff *skb)	\
-{ return on_send(hdev, skb, iso_only); }							\
-SEC("kretprobe/" #fn)								\
-int BPF_KRETPROBE(fn##_kretprobe, int ret)					\
-{ return on_send_ret(ret); }
-
-#define COMPLETE_PROBES(fn)							\
-SEC("fentry/" #fn)								\
-int BPF_PROG(fn##_fentry, struct urb___urb *urb)				\
-{ return on_complete(urb); }							\
-SEC("kprobe/" #fn)								\
-int BPF_KPROBE(fn##_kprobe, struct urb___urb *urb)				\
-{ return on_complete(urb); }
-
-SEND_PROBES(btusb_send_frame, false)
-SEND_PROBES(btusb_send_frame_intel, false)
-SEND_PROBES(btusb_send_frame_mtk, true)
-COMPLETE_PROBES(btusb_tx_complete)
-COMPLETE_PROBES(btusb_isoc_tx_complete)
+BTUSB_PROBES
 
 char LICENSE[] SEC("license") = "GPL";

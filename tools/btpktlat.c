@@ -37,7 +37,7 @@ static struct env {
 } env = { .min_ms = -1, .protos = PKT_PROTOS };
 
 static const char *const send_stages[STAGE_MAX] = {
-	[STAGE_SOCK] = "sock", [STAGE_QUEUE] = "queue",
+	[STAGE_SOCK] = "sock", [STAGE_QUEUE] = "queue", [STAGE_USB] = "usb",
 	[STAGE_ACK] = "ack", [STAGE_TOTAL] = "total",
 };
 
@@ -49,7 +49,8 @@ static const char *const rx_stages[STAGE_MAX] = {
 _Static_assert((int)RX_STAGE_TOTAL == (int)STAGE_TOTAL && STAGE_TOTAL == STAGE_MAX - 1,
 	       "total is the last stage on both sides (slowest_stage)");
 
-/* The side's stage names: -r's or the send side's. */
+/* The side's stage names: -r's or the send side's; NULL for the receive
+ * side's gap (btpktlat.h), which is never printed. */
 static const char *stage_name(__u32 stage)
 {
 	return (env.rx ? rx_stages : send_stages)[stage % STAGE_MAX];
@@ -57,9 +58,9 @@ static const char *stage_name(__u32 stage)
 
 const char argp_program_doc[] =
 "Follow Bluetooth L2CAP, ISO and SCO sends from sendmsg to the controller's ack\n"
-"(SCO: to the driver): the time each layer held them (sock, queue, ack) and in\n"
-"all (total).  With -r, received frames from the driver to recvmsg (rxwork,\n"
-"sockq, read, total).\n"
+"(SCO: to the driver): the time each layer held them (sock, queue, usb, ack)\n"
+"and in all (total).  With -r, received frames from the driver to recvmsg\n"
+"(rxwork, sockq, read, total).\n"
 "\n"
 "USAGE: btpktlat [-h] [-T] [-j] [-m] [-r] [-C] [-d hciN] [-p PID] [-P PROTO]\n"
 "                [-M MS] [--openmetrics PATH [-q]] [interval [count]]\n"
@@ -296,14 +297,15 @@ static void write_metrics(FILE *f, void *ctx)
 		return;
 	}
 	write_hists(f, "btbpf_pkt_stage_seconds",
-		    "Send time per stage (L2CAP; ISO, SCO labelled): sock, queue, ack (per frame), total (per send)");
+		    "Send time per stage (L2CAP; ISO, SCO labelled): sock, queue, usb, ack (per frame), total (per send)");
 	om__run_counter(f, "btbpf_pkt_sends_total", "L2CAP, ISO and SCO sendmsg calls traced", s->sends);
 	om__run_counter(f, "btbpf_pkt_timed_total", "Sends timed to their last fragment's ack", s->timed);
 	om__run_counter(f, "btbpf_pkt_partial_total", "Sends that began before tracing", s->partial);
 	om__run_counter(f, "btbpf_pkt_frames_total", "ACL fragments noted at hci_send_acl", s->frames);
 	om__run_counter(f, "btbpf_pkt_untraced_total",
 			"Sends, fragments or samples not followed: a table was full",
-			s->sends_full + s->frames_full + s->frags_untracked + s->hists_full + s->sends_lost);
+			s->sends_full + s->frames_full + s->frags_untracked + s->hists_full + s->sends_lost +
+			s->urbs_full);
 	om__run_counter(f, "btbpf_pkt_fifo_sent_total", "Frames pushed into the ack FIFO", a->sent);
 	om__run_counter(f, "btbpf_pkt_fifo_acked_total", "Frames paired with their NUM_COMP_PKTS", a->acked);
 	om__run_counter(f, "btbpf_pkt_fifo_unmatched_total",
@@ -332,12 +334,19 @@ static bool print_hists(void *ctx, bool final)
 
 /* ---- -M: one line per send ---- */
 
+/* A stage of the event's side that the packet went through: usb only on
+ * btusb controllers (STAGE_NA elsewhere), never 0 in its place. */
+static bool stage_timed(const struct send_event *e, int i)
+{
+	return stage_name(i) && e->stage_ns[i] != STAGE_NA;
+}
+
 static int slowest_stage(const struct send_event *e)
 {
 	int i, worst = STAGE_SOCK;
 
 	for (i = STAGE_SOCK; i < STAGE_TOTAL; i++)
-		if (e->stage_ns[i] != STAGE_NA && e->stage_ns[i] > e->stage_ns[worst])
+		if (stage_timed(e, i) && e->stage_ns[i] > e->stage_ns[worst])
 			worst = i;
 	return worst;
 }
@@ -351,7 +360,11 @@ static void print_header(void)
 		printf("%-8s ", "TIME");
 	printf("%-7s %-16s %-5s %-5s %-6s %6s", "PID", "COMM", "PROTO", "DEV", "HANDLE", "BYTES");
 	for (i = 0; i < STAGE_MAX; i++) {
-		int j, n = snprintf(col, sizeof(col), "%s_us", stage_name(i));
+		int j, n;
+
+		if (!stage_name(i))
+			continue;
+		n = snprintf(col, sizeof(col), "%s_us", stage_name(i));
 
 		for (j = 0; j < n - 3; j++)
 			col[j] -= 'a' - 'A';
@@ -373,11 +386,13 @@ static void print_event_json(const struct send_event *e)
 	printf(",\"proto\":\"%s\",\"dev\":\"%s\",\"handle\":%u,\"bytes\":%u,\"frags\":%u",
 	       bt__proto_name(e->proto), hci__name(e->dev, dev), e->handle, e->bytes, e->frags);
 	for (i = 0; i < STAGE_MAX; i++) {
-		if (e->stage_ns[i] == STAGE_NA)		/* SCO's ack */
-			printf(",\"%s_us\":null", stage_name(i));
-		else
+		if (!stage_name(i))
+			continue;
+		if (stage_timed(e, i))
 			printf(",\"%s_us\":%llu", stage_name(i),
 			       (unsigned long long)(e->stage_ns[i] / 1000));
+		else
+			printf(",\"%s_us\":null", stage_name(i));
 	}
 	printf(",\"slowest\":\"%s\"}\n", stage_name(slowest_stage(e)));
 }
@@ -400,10 +415,12 @@ static int handle_event(void *ctx, void *data, size_t size)
 	printf("%-7u %-16s %-5s %-5s %-6u %6u", e->pid, comm, bt__proto_name(e->proto),
 	       hci__name(e->dev, dev), e->handle, e->bytes);
 	for (i = 0; i < STAGE_MAX; i++) {
-		if (e->stage_ns[i] == STAGE_NA)		/* SCO's ack */
-			printf(" %9s", "-");
-		else
+		if (!stage_name(i))
+			continue;
+		if (stage_timed(e, i))
 			printf(" %9llu", (unsigned long long)(e->stage_ns[i] / 1000));
+		else
+			printf(" %9s", "-");
 	}
 	printf(" %s\n", stage_name(slowest_stage(e)));
 	return trace__output_ok() ? 0 : -1;
@@ -415,7 +432,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 /* The counters that say whether the numbers can be trusted: printed at the
  * end, whatever the mode. */
-static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, __u64 lost)
+static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, __u64 lost,
+			  int urbs_left)
 {
 	if (common_env.json) {
 		printf("{\"summary\":{\"sends\":%llu,\"timed\":%llu,\"partial\":%llu,\"nodata\":%llu,"
@@ -423,12 +441,17 @@ static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, 
 		       "\"frames_full\":%llu,\"frames_dropped\":%llu,\"frags_untracked\":%llu,"
 		       "\"hists_full\":%llu,\"sent\":%llu,\"acked\":%llu,\"unacked_at_disconnect\":%llu,"
 		       "\"overflow\":%llu,\"stale\":%llu,\"untracked\":%llu,\"unmatched\":%llu,"
-		       "\"skipped\":%llu,\"lost_events\":%llu}}\n",
+		       "\"skipped\":%llu,\"urbs\":%llu,\"urbs_done\":%llu,\"urbs_late\":%llu,"
+		       "\"urbs_failed\":%llu,\"urbs_untracked\":%llu,\"urbs_full\":%llu,"
+		       "\"urbs_stale\":%llu,\"urbs_submit_errors\":%llu,\"urbs_at_exit\":%d,"
+		       "\"lost_events\":%llu}}\n",
 		       U(s->sends), U(s->timed), U(s->partial), U(s->nodata), U(s->sends_lost),
 		       U(s->sends_full), U(s->frames), U(s->queue_partial), U(s->frames_full),
 		       U(s->frames_dropped), U(s->frags_untracked), U(s->hists_full), U(a->sent),
 		       U(a->acked), U(a->unacked), U(a->overflow), U(a->stale), U(a->untracked),
-		       U(a->unmatched), U(a->skipped), U(lost));
+		       U(a->unmatched), U(a->skipped), U(s->urbs), U(s->urbs_done), U(s->urbs_late),
+		       U(s->urbs_failed), U(s->urbs_untracked), U(s->urbs_full), U(s->urbs_stale),
+		       U(s->urbs_submit_errors), urbs_left, U(lost));
 		return;
 	}
 	printf("\nsends %llu, timed %llu, partial %llu, nodata %llu, sends lost %llu, sends full %llu\n",
@@ -442,8 +465,13 @@ static void print_summary(const struct pkt_stats *s, const struct ack_stats *a, 
 	printf("overflow %llu, stale %llu, untracked %llu, unmatched %llu, skipped %llu, "
 	       "lost events %llu\n", U(a->overflow), U(a->stale), U(a->untracked),
 	       U(a->unmatched), U(a->skipped), U(lost));
+	printf("urbs %llu, urbs timed %llu, urbs late %llu, urbs failed %llu, urbs untracked %llu, "
+	       "urbs full %llu, urbs stale %llu, urbs submit errors %llu, urbs at exit %d\n", U(s->urbs), U(s->urbs_done), U(s->urbs_late),
+	       U(s->urbs_failed), U(s->urbs_untracked), U(s->urbs_full), U(s->urbs_stale),
+	       U(s->urbs_submit_errors), urbs_left);
 	if (s->sends_lost || s->sends_full || s->frames_full || s->frags_untracked ||
-	    s->hists_full || a->overflow || a->stale || a->unmatched || a->skipped || lost)
+	    s->hists_full || a->overflow || a->stale || a->unmatched || a->skipped || lost ||
+	    s->urbs_late || s->urbs_full || s->urbs_stale)
 		warnx_tool("some packets could not be followed: see the counters (man btpktlat, FIELDS)");
 }
 
@@ -506,6 +534,7 @@ static const char *protos_name(void)
 
 enum { P_SENDMSG, P_SEND_ACL, P_ISO_SENDMSG, P_SEND_ISO, P_SCO_SENDMSG, P_SEND_SCO,
        P_SEND_FRAME, P_NUM_COMP, P_DEL,
+       P_USB_SEND, P_USB_SEND_INTEL, P_USB_SEND_MTK, P_USB_COMPLETE, P_USB_ISOC_COMPLETE,
        P_RECV_FRAME, P_ACLDATA, P_ISO_RECV, P_SCO_RECV, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
 
 /* The options, as the BPF side reads them (before load). */
@@ -528,7 +557,8 @@ static void print_final_summary(const struct btpktlat_bpf *obj)
 	if (env.rx)
 		print_rx_summary(&obj->bss->rx_stats, obj->bss->lost_events);
 	else
-		print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events);
+		print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events,
+			      map__count(bpf_map__fd(obj->maps.urbs)));
 }
 
 int main(int argc, char **argv)
@@ -567,6 +597,17 @@ int main(int argc, char **argv)
 		[P_SEND_FRAME] = { .func = "hci_send_frame", .wanted = !env.rx },
 		[P_NUM_COMP] = { .func = "hci_num_comp_pkts_evt", .wanted = !env.rx },
 		[P_DEL] = { .func = "hci_conn_del", .wanted = !env.rx },
+		/* usb (btusb.bpf.h): only where btusb is loaded */
+		[P_USB_SEND] = { .func = "btusb_send_frame", .wanted = !env.rx, .optional = true,
+				 .home = "btusb" },
+		[P_USB_SEND_INTEL] = { .func = "btusb_send_frame_intel", .wanted = !env.rx,
+				       .optional = true, .home = "btusb" },
+		[P_USB_SEND_MTK] = { .func = "btusb_send_frame_mtk", .wanted = !env.rx,
+				     .optional = true, .home = "btusb" },
+		[P_USB_COMPLETE] = { .func = "btusb_tx_complete", .wanted = !env.rx,
+				     .optional = true, .home = "btusb" },
+		[P_USB_ISOC_COMPLETE] = { .func = "btusb_isoc_tx_complete", .wanted = !env.rx,
+					  .optional = true, .home = "btusb" },
 		/* -r (man btpktlat, STAGES): hci_acldata_packet is inlined */
 		[P_RECV_FRAME] = { .func = "hci_recv_frame", .wanted = env.rx },
 		[P_ACLDATA] = { .func = "l2cap_recv_acldata",

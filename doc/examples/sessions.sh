@@ -70,6 +70,29 @@ tr_usb() {
 	sleep 1
 }
 
+# USB controller: l2send sends one frame of 100 bytes to the peer 2.5 s
+# after connecting; the bridge is stopped from 0.5 s to 4.5 s after, so its
+# bulk-OUT URB waits (btpktlat's usb stage); then 3 sends that are not.
+tr_usb_held() {
+	_br=$(pgrep -f "btbridge usb --name btbridge" | head -1)
+	l2test -r -i $PEER_HCI -P 4113 > /dev/null 2>&1 &
+	_srv=$!
+	sleep 0.5
+	"$BUILD/tests/l2send" -i $USB_ADDR -n 1 -b 100 -d 2500 $PEER_ADDR > "$T/send.log" 2>&1 &
+	_snd=$!
+	wait_line "$T/send.log" '^connected' 30
+	sleep 0.5
+	kill -STOP $_br
+	sleep 4
+	kill -CONT $_br
+	wait $_snd
+	sleep 1
+	"$BUILD/tests/l2send" -i $USB_ADDR -n 3 -b 100 $PEER_ADDR > /dev/null 2>&1
+	sleep 1
+	kill $_srv 2>/dev/null; wait $_srv 2>/dev/null
+	wait_idle $PEER_HCI
+}
+
 # show NAME TOOL ARGS...: the command line as typed at a root prompt
 begin() { echo "@@BEGIN $1@@"; shift; echo "# $*"; }
 end() { cat "$T/s.err"; echo "@@END@@"; }
@@ -151,4 +174,5 @@ if [ -x "$BUILD/bturblat" ] && eval "$(sh tests/vm/usb-setup.sh)"; then
 	session urb-D tr_usb bturblat -D
 	session urb-t tr_usb bturblat -t acl -m
 	help bturblat
+	session pkt-usb-M tr_usb_held btpktlat -M 0 -d $USB_HCI
 fi

@@ -98,8 +98,9 @@ sfield() {
 	sed -n "s/.*\\b$1 \\([0-9][0-9]*\\).*/\\1/p" "$2" | tail -1
 }
 
-# pfield LABEL FILE: the number after exactly LABEL in the summary lines
-# ("sends 12, timed 12, ..." -> pfield timed); the last one printed
+# pfield LABEL FILE: the number after exactly LABEL in summary lines of
+# comma-separated counters ("sends 12, timed 12, ..." -> pfield timed; not
+# "urbs timed" for timed); the last one printed
 pfield() {
 	grep -oE "(^|, )$1 [0-9]+" "$2" | tail -1 | awk '{ print $NF }'
 }

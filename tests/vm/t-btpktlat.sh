@@ -69,6 +69,7 @@ t_counts() {
 	# Each stage is a difference of two of four stamps and is truncated
 	# to whole usecs on its own: the three can lose up to 2 us against
 	# the total's one truncation, never more, and never add up to more.
+	# vhci is no btusb controller: no usb stage (null, never 0).
 	_h=$(sed -n 's/.*handle \([0-9]*\),.*/\1/p' "$T/l2cli.log" | head -1)
 	jcheck btpktlat "$T/pj.out" "$_m: btpktlat -M 0 -j -T" --kind event --min-lines $((N + 1)) \
 		--eq "one line per l2test send: pid, comm, L2CAP, hci0, handle $_h, $B bytes, $_frags frags" \
@@ -78,8 +79,10 @@ t_counts() {
 		"[e['total_us'] - e['sock_us'] - e['queue_us'] - e['ack_us'] for e in rows['event'] if not 0 <= e['total_us'] - e['sock_us'] - e['queue_us'] - e['ack_us'] <= 2]" "[]" \
 		--eq "slowest names the largest stage" \
 		"all(e[e['slowest'] + '_us'] == max(e['sock_us'], e['queue_us'], e['ack_us']) for e in rows['event'])" True \
-		--eq "summary: sends, timed, no lost events" \
-		"[(s['sends'], s['timed'], s['lost_events']) for s in rows['summary']]" "[($N, $N, 0)]"
+		--eq "usb_us is null on vhci" "set(e['usb_us'] for e in rows['event'])" "{None}" \
+		--eq "summary: sends, timed, no lost events, no URB" \
+		"[(s['sends'], s['timed'], s['lost_events'], s['urbs'], s['urbs_untracked']) for s in rows['summary']]" "[($N, $N, 0, 0, 0)]"
+	check_eq "$_m: no usb histogram on vhci" "" "$(grep '^stage = usb' "$T/pt.out")"
 	check_detached "$_m"
 }
 
@@ -163,10 +166,11 @@ t_frozen_ack() {
 	check_eq "$_m: -M 500 exit status" 0 $?
 	stop_pid $_fh INT
 	check_eq "$_m: histogram exit status" 0 $?
-	_lines=$(awk '$NF ~ /^(sock|queue|ack)$/' "$T/fm.out")
+	_lines=$(awk '$NF ~ /^(sock|queue|usb|ack)$/' "$T/fm.out")
 	check_eq "$_m: -M 500 prints the one held send (l2send: $(tr "\n" " " < "$T/send.log"))" 1 "$(echo "$_lines" | grep -c .)"
 	check_eq "$_m: its SLOWEST is ack" ack "$(echo "$_lines" | awk '{ print $NF }')"
-	_ack=$(echo "$_lines" | awk '{ print $9 }')
+	check_eq "$_m: its USB_us is - (vhci)" - "$(echo "$_lines" | awk '{ print $9 }')"
+	_ack=$(echo "$_lines" | awk '{ print $10 }')
 	check_cmd "$_m: its ack_us ($_ack) is about the freeze (>= 1000000)" test "${_ack:-0}" -ge 1000000
 	_amax=$(stage_field ack max "$T/fh.out")
 	_smax=$(stage_field sock max "$T/fh.out")

@@ -2,7 +2,8 @@
 /*
  * l2recv: an L2CAP receiver that is slow on purpose.  Listens on a PSM,
  * accepts one connection and reads N frames, sleeping MS milliseconds
- * before each recv: data waits on the socket's receive queue meanwhile
+ * before each recv, from when a frame is there to read: each frame waits
+ * on the socket's receive queue for MS or more
  * (btpktlat -r shows it in its read stage).  l2test cannot sleep between
  * reads.
  *
@@ -10,13 +11,15 @@
  *   -i  address to listen on (picks the controller; default: any)
  *   -P  PSM (default 4113)
  *   -n  frames to read (default 10); it also stops at the peer's close
- *   -w  sleep MS milliseconds before each recv (default 0)
+ *   -w  sleep MS milliseconds before each recv, once a frame is queued
+ *       (default 0)
  *
  * Prints "listening" once it listens, then one line at the end:
  * received=R bytes=TOTAL pid=PID.  Exits 0 when it read N frames.
  * Build: gcc -O2 -Wall -o l2recv l2recv.c (no libbluetooth needed).
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -77,6 +80,18 @@ static int l2_accept(const struct opts *o)
 	return conn;
 }
 
+/* Until a frame is on the socket's receive queue (or the link is gone). */
+static int wait_readable(int sk)
+{
+	struct pollfd p = { .fd = sk, .events = POLLIN };
+
+	if (poll(&p, 1, -1) < 0) {
+		perror("l2recv: poll");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .psm = 4113, .count = 10 };
@@ -89,6 +104,9 @@ int main(int argc, char **argv)
 	while (n < o.count) {
 		ssize_t r;
 
+		/* the sleep starts once a frame is queued: each waits W ms or more */
+		if (wait_readable(sk))
+			break;
 		usleep(o.wait_ms * 1000);
 		r = recv(sk, buf, sizeof(buf), 0);
 		if (r <= 0)

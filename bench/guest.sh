@@ -202,12 +202,9 @@ FLOOR=$(floor_of bthcicredits)
 WORK="$L2SEND -i $ADDR0 -n $M_ACL $ADDR1 > /dev/null"
 bench bthcicredits chk_hist
 
-# 4. btacklat: ack latency histogram; the same workload
-# btacklat prints its "Tracing" banner without flushing stdout, so into a
-# pipe it only shows at exit: run it line-buffered (stdbuf execs the tool:
-# the RSS is the tool's)
-OURS="stdbuf -oL $BUILD/btacklat" PEER="$PEERS/btacklat.bt $CBOFF"
-grep -q 'fflush' tools/btacklat.c || info "btacklat: run under stdbuf -oL (its banner is not flushed into a pipe)"
+# 4. btacklat: ack latency histogram; the same workload (run bare like the
+# floor: trace__run flushes the banner into the pipe)
+OURS="$BUILD/btacklat" PEER="$PEERS/btacklat.bt $CBOFF"
 FLOOR=$(floor_of btacklat)
 bench btacklat chk_hist
 
@@ -215,7 +212,7 @@ bench btacklat chk_hist
 #     hooks, the same workload.  No bpftrace peer: following each send's
 #     fragments through three hooks and the per-handle ack FIFO would be a
 #     second implementation of the tool in bpftrace, not a peer of it.
-OURS="stdbuf -oL $BUILD/btpktlat" PEER=
+OURS="$BUILD/btpktlat" PEER=
 FLOOR=$(floor_of btpktlat)
 bench btpktlat chk_hist
 

@@ -52,7 +52,6 @@ modprobe rfcomm
 for t in btsnoop-sock btwmem bthcicredits btacklat btpktlat; do
 	case $t in
 	bthcicredits) OURS="$BUILD/bthcicredits -H" ;;
-	btacklat|btpktlat) OURS="stdbuf -oL $BUILD/$t" ;;	# the banner is not flushed into a pipe
 	*) OURS=$BUILD/$t ;;
 	esac
 	FLOOR=$(floor_of $t)

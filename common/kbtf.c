@@ -278,7 +278,7 @@ static int scan_types(int fd, char *buf, off_t start, __u32 len, const struct wa
 		    wanted(w->b, w->q, w->off, w->n, KBTF_FUNC, t.name_off, &i) &&
 		    w->q[i].kind == KBTF_FUNC) {
 			w->q[i].found = true;
-			w->q[i].id = id;
+			w->q[i].id = w->q[i].no_id ? 0 : id;
 		}
 		if (extra && (err = rd_skip(&r, extra)))
 			return err;
@@ -305,27 +305,30 @@ static int open_btf(const char *name, struct btf_header *h)
 	return fd;
 }
 
-/* vmlinux's number of types (void not counted), walked once per process:
- * a module's first type id is one past it.  0 when unreadable. */
+/* vmlinux's number of types (void not counted), once known: from a
+ * lookup in vmlinux (its walk counts them) or a walk for the count alone. */
+static __u32 vmlinux_types;
+
+/* vmlinux's type count, walking its type section only when no walk has
+ * counted it yet in this process.  0 when unreadable. */
 static __u32 vmlinux_type_count(int fd, const struct btf_header *h, char *buf)
 {
 	static const struct base_strs not_split = { .fd = -1 };
 	static const struct wanted_set nothing = { .b = &not_split };
-	static __u32 count;
-	static bool done;
+	__u32 count;
 
-	if (!done && !scan_types(fd, buf, h->hdr_len + h->type_off, h->type_len, &nothing, 1,
-				 &count))
-		done = true;
-	return done ? count : 0;
+	if (!vmlinux_types &&
+	    !scan_types(fd, buf, h->hdr_len + h->type_off, h->type_len, &nothing, 1, &count))
+		vmlinux_types = count;
+	return vmlinux_types;
 }
 
-static bool wants_funcs(const struct kbtf_query *q, int n)
+static bool wants_func_ids(const struct kbtf_query *q, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (q[i].kind == KBTF_FUNC)
+		if (q[i].kind == KBTF_FUNC && !q[i].no_id)
 			return true;
 	return false;
 }
@@ -335,7 +338,7 @@ int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 	struct btf_header h, bh;
 	struct base_strs base = { .fd = -1 };
 	bool split = strcmp(btf_name, "vmlinux") != 0;
-	__u32 *off = calloc(n ? n : 1, sizeof(*off)), base_str = 0, first_id = 1;
+	__u32 *off = calloc(n ? n : 1, sizeof(*off)), base_str = 0, first_id = 1, count;
 	char *buf = malloc(CHUNK);
 	int fd = -1, bfd = -1, err, i;
 
@@ -359,7 +362,7 @@ int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 	if (!err && split)	/* names the module shares with vmlinux: read on demand */
 		base = (struct base_strs){ .fd = bfd, .start = bh.hdr_len + bh.str_off,
 					   .len = bh.str_len };
-	if (!err && split && wants_funcs(q, n)) {
+	if (!err && split && wants_func_ids(q, n)) {
 		__u32 base_types = vmlinux_type_count(bfd, &bh, buf);
 
 		err = base_types ? 0 : -EINVAL;
@@ -367,7 +370,10 @@ int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 	}
 	if (!err)
 		err = scan_types(fd, buf, h.hdr_len + h.type_off, h.type_len,
-				 &(struct wanted_set){ q, off, n, &base }, first_id, NULL);
+				 &(struct wanted_set){ q, off, n, &base }, first_id,
+				 split ? NULL : &count);
+	if (!err && !split)
+		vmlinux_types = count;
 	if (err)
 		for (i = 0; i < n; i++)
 			q[i].found = false;

@@ -16,6 +16,9 @@ enum kbtf_kind { KBTF_FUNC, KBTF_ENUM_VAL };
 struct kbtf_query {
 	const char *name;
 	enum kbtf_kind kind;
+	bool no_id;		/* KBTF_FUNC: presence only, id stays 0 (a
+				 * module's lookup then skips the walk of
+				 * vmlinux's types that its ids need) */
 	/* results */
 	bool found;
 	long long value;	/* KBTF_ENUM_VAL: the enumerator's value */
@@ -28,7 +31,8 @@ struct kbtf_query {
  * module's name): FUNC types by name, enumerators of ENUM/ENUM64 types by
  * name (the first one found).  A module's FUNC ids need vmlinux's type
  * count: its type section is walked once per process for that (headers
- * only, no names).  Returns 0, or -errno when the BTF cannot be
+ * only, no names), unless a lookup of vmlinux itself has walked it
+ * already (look vmlinux up first when both are needed).  Returns 0, or -errno when the BTF cannot be
  * read or is malformed (then nothing is marked found).
  */
 int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n);

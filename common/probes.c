@@ -124,7 +124,9 @@ enum ksym_state { KSYM_MISSING, KSYM_FOUND, KSYM_CLONE };
 /* What /proc/kallsyms and BTF said about each probe of one selection. */
 struct lookup {
 	enum ksym_state state;
-	int btf_id;		/* in p->module's BTF; 0: not known */
+	bool in_btf;		/* a FUNC of its home's BTF */
+	int btf_id;		/* in p->module's BTF; 0: not known (or not asked:
+				 * BTBPF_ATTACH=kprobe needs presence only) */
 	char *clone;		/* KSYM_CLONE: the clone's name */
 	bool grouped;		/* the loader's mode: looked up with its home's */
 };
@@ -572,41 +574,55 @@ static int bind_programs(struct bpf_object *obj, struct probe *p, int n)
 	return 0;
 }
 
+/* One home's group of wanted functions, from i on, in one streaming pass
+ * (kbtf.c); ids only when fentry may be chosen. */
+static void btf_group_lookup(struct probe *p, int n, struct lookup *l, int i,
+			     struct kbtf_query *q, int *idx)
+{
+	int j, m = 0;
+
+	for (j = i; j < n; j++) {
+		if (l[j].grouped || strcmp(p[j].module, p[i].module))
+			continue;
+		q[m] = (struct kbtf_query){ .name = p[j].func, .kind = KBTF_FUNC,
+					    .no_id = force == FORCE_KPROBE };
+		idx[m++] = j;
+		l[j].grouped = true;
+	}
+	if (kbtf__lookup(p[i].module[0] ? p[i].module : "vmlinux", q, m))
+		return;
+	for (j = 0; j < m; j++) {
+		l[idx[j]].in_btf = q[j].found;
+		l[idx[j]].btf_id = q[j].found ? (int)q[j].id : 0;
+	}
+}
+
 /*
  * The loader's mode: each wanted function's presence in its home's BTF, one
  * streaming pass (kbtf.c) per home for all its functions instead of a
  * parsed vmlinux BTF (btf_id: the kernel's id of the function, handed to
- * the loader; see probes__btf_target).  An unreadable BTF leaves them 0:
- * kallsyms decides.
+ * the loader; see probes__btf_target).  vmlinux's group goes first: its
+ * walk counts vmlinux's types, which a module's ids need (else a walk of
+ * their own).  An unreadable BTF leaves them not found: kallsyms decides.
  */
 static void btf_home_lookup(struct probe *p, int n, struct lookup *l, const char *tool_module)
 {
 	struct kbtf_query *q = calloc(n, sizeof(*q));
 	int *idx = calloc(n, sizeof(*idx));
-	int i, j, m;
+	int i, pass;
 
 	for (i = 0; i < n; i++) {
 		const char *home = module_home(p[i].home ? p[i].home : tool_module);
 
 		p[i].module = home ? home : "";
 		l[i].btf_id = 0;
+		l[i].in_btf = false;
 		l[i].grouped = !p[i].wanted || !home;
 	}
-	for (i = 0; q && idx && i < n; i++) {
-		if (l[i].grouped)
-			continue;
-		for (j = i, m = 0; j < n; j++) {
-			if (l[j].grouped || strcmp(p[j].module, p[i].module))
-				continue;
-			q[m] = (struct kbtf_query){ .name = p[j].func, .kind = KBTF_FUNC };
-			idx[m++] = j;
-			l[j].grouped = true;
-		}
-		if (kbtf__lookup(p[i].module[0] ? p[i].module : "vmlinux", q, m))
-			continue;
-		for (j = 0; j < m; j++)
-			l[idx[j]].btf_id = q[j].found ? (int)q[j].id : 0;
-	}
+	for (pass = 0; q && idx && pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (!l[i].grouped && !p[i].module[0] == !pass)
+				btf_group_lookup(p, n, l, i, q, idx);
 	free(q);
 	free(idx);
 }
@@ -624,9 +640,11 @@ static int look_up(struct probe *p, int n, struct lookup *l, const char *tool_mo
 	for (i = 0; i < n; i++) {
 		if (!p[i].wanted)
 			continue;
-		if (!loader__enabled())
+		if (!loader__enabled()) {
 			l[i].btf_id = btf_home_func_id(&p[i], tool_module);
-		l[i].state = l[i].btf_id ? KSYM_FOUND : KSYM_MISSING;
+			l[i].in_btf = l[i].btf_id != 0;
+		}
+		l[i].state = l[i].in_btf ? KSYM_FOUND : KSYM_MISSING;
 		if (l[i].state != KSYM_FOUND && !p[i].optional)
 			ask_kallsyms = true;
 	}

@@ -3,7 +3,8 @@
  * common/kbtf.c (streaming lookups in /sys/kernel/btf) against libbpf's
  * parsed BTF of the same kernel: a sample of every FUNC and enumerator
  * must be found with the same value (a FUNC: its type id), names that are no FUNC (a struct, an
- * enumerator looked up as a FUNC) or not there at all must not.  Needs a
+ * enumerator looked up as a FUNC) or not there at all must not; a FUNC
+ * asked for presence only (no_id) is found with id 0.  Needs a
  * readable /sys/kernel/btf/vmlinux (no root); without one, one skip line.
  */
 #include <stdlib.h>
@@ -88,6 +89,10 @@ int main(void)
 			CHECK(q[i].value == want[i]);
 		}
 	}
+	/* presence only: found, no id */
+	q[0].no_id = true;
+	CHECK(kbtf__lookup("vmlinux", q, 1) == 0);
+	CHECK(q[0].found && q[0].id == 0);
 	CHECK(kbtf__lookup("no_such_module_btbpf", q, 1) < 0);
 	CHECK(!q[0].found);
 	btf__free(btf);

@@ -157,10 +157,16 @@ t_errors() {
 	_pj=$TOOL_PID
 	hcitool -i $USB_HCI cmd 0x04 0x0001 > /dev/null	# one that completes
 	kill -STOP $_br
-	# hcitool waits for the command's event, which never comes
+	# hcitool waits for the command's event, which never comes; btusb
+	# counts the command just before it submits its URB
+	_cmds=$(tx_count $USB_HCI commands)
 	timeout 20 hcitool -i $USB_HCI cmd 0x04 0x0001 > /dev/null 2>&1 &
 	_hc=$!
-	sleep 1
+	for _i in $(seq 100); do
+		[ "$(tx_count $USB_HCI commands)" -gt "$_cmds" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
 	stop_pid $_p1 INT
 	check_eq "$_m errors: exit status" 0 $?
 	check_eq "$_m errors: the stuck command is in flight at exit" 1 "$(sfield exit "$T/urb1.out")"

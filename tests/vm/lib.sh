@@ -339,6 +339,21 @@ emulator_killed_midstream() {
 	wait $_cli $_srv 2>/dev/null
 }
 
+# sco_bed: the SCO-capable test bed (sco-setup.sh: its assignments, SCO_ADDR
+# and the others, are made here); a kernel without Bluetooth skips the
+# script, a bed that does not come up fails it
+sco_bed() {
+	if ! modprobe -a bluetooth hci_vhci 2>/dev/null; then
+		skip "this kernel has no Bluetooth"
+		finish
+	fi
+	eval "$(sh tests/vm/sco-setup.sh 2> "$T/sco-setup.err")"
+	if [ -z "${SCO_ADDR:-}" ]; then
+		not_ok "sco-setup.sh failed: $(cat "$T/sco-setup.err")"
+		finish
+	fi
+}
+
 finish() {
 	kill $BTVIRT_PID 2>/dev/null
 	rm -rf "$T"

@@ -9,15 +9,7 @@ PKT=$BUILD/btpktlat
 SCOSEND=$BUILD/tests/scosend
 N=20; B=48
 
-if ! modprobe -a bluetooth hci_vhci 2>/dev/null; then
-	skip "this kernel has no Bluetooth"
-	finish
-fi
-eval "$(sh tests/vm/sco-setup.sh 2> "$T/sco-setup.err")"
-if [ -z "${SCO_ADDR:-}" ]; then
-	not_ok "sco-setup.sh failed: $(cat "$T/sco-setup.err")"
-	finish
-fi
+sco_bed
 
 # sco_rx_check LABEL HANDLE: btpktlat -r -P sco against the echoes the
 # controller delivered (hciconfig RX sco) and those scosend read

@@ -4,15 +4,7 @@
 SNOOP=$BUILD/btsnoop-sock
 SCOSEND=$BUILD/tests/scosend
 
-if ! modprobe -a bluetooth hci_vhci 2>/dev/null; then
-	skip "this kernel has no Bluetooth"
-	finish
-fi
-eval "$(sh tests/vm/sco-setup.sh 2> "$T/sco-setup.err")"
-if [ -z "${SCO_ADDR:-}" ]; then
-	not_ok "sco-setup.sh failed: $(cat "$T/sco-setup.err")"
-	finish
-fi
+sco_bed
 
 for mode in fentry kprobe; do
 	export BTBPF_ATTACH=$mode

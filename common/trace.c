@@ -102,6 +102,11 @@ char *trace__time_of(__u64 ktime_ns, char buf[16])
 	return buf;
 }
 
+void trace__ring_unused(struct bpf_map *map)
+{
+	bpf_map__set_max_entries(map, getpagesize());
+}
+
 struct ring_buffer *trace__ring_buffer(struct bpf_map *map, ring_buffer_sample_fn fn, void *ctx)
 {
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(map), fn, ctx, NULL);

@@ -33,6 +33,10 @@ bool trace__output_ok(void);
 char *trace__time_now(char buf[16]);
 char *trace__time_of(__u64 ktime_ns, char buf[16]);
 
+/* Before load: the event ring of a run that streams no events (events.bpf.h
+ * defines it for every run of the tool) takes one page, not its full size. */
+void trace__ring_unused(struct bpf_map *map);
+
 /* The tool's event ring buffer; prints one line and returns NULL on failure. */
 struct ring_buffer *trace__ring_buffer(struct bpf_map *map, ring_buffer_sample_fn fn, void *ctx);
 

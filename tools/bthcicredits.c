@@ -620,6 +620,8 @@ static int setup(struct bthcicredits_bpf *obj, struct probe *probes, int n)
 
 	obj->rodata->targ_dev = hist_env.dev;
 	obj->rodata->targ_events = env.events;
+	if (!env.events)	/* the ring carries only -e lines */
+		trace__ring_unused(obj->maps.events);
 	/* HCI_SCO_FLOWCTL is a member of an anonymous enum (hci.h), so CO-RE
 	 * cannot relocate it: its value comes from the module's BTF.  It
 	 * exists from 6.15 and in the 6.1.y backports (39 on Debian 6.1.192);

@@ -547,9 +547,8 @@ static void configure(struct btpktlat_bpf *obj, bool events)
 	obj->rodata->targ_events = events;
 	obj->rodata->targ_min_ns = events ? (__u64)env.min_ms * 1000000 : 0;
 	obj->rodata->targ_protos = env.protos;
-	/* the ring carries only -M lines: one page when there are none */
-	if (!events)
-		bpf_map__set_max_entries(obj->maps.events, getpagesize());
+	if (!events)		/* the ring carries only -M lines */
+		trace__ring_unused(obj->maps.events);
 }
 
 static void print_final_summary(const struct btpktlat_bpf *obj)

@@ -644,6 +644,8 @@ int main(int argc, char **argv)
 	obj->rodata->targ_tgid = env.pid;
 	obj->rodata->targ_failed = env.failed;
 	obj->rodata->targ_count = env.count;
+	if (env.count)		/* -c counts in maps: no event lines */
+		trace__ring_unused(obj->maps.events);
 	obj->rodata->targ_cgroup = cgroup_fd >= 0;
 	obj->rodata->targ_per_cgroup = env.per_cgroup;
 

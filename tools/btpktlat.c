@@ -560,33 +560,15 @@ static void print_final_summary(const struct btpktlat_bpf *obj)
 			      map__count(bpf_map__fd(obj->maps.urbs)));
 }
 
-int main(int argc, char **argv)
+/* This run's probes (man btpktlat, STAGES). */
+static void fill_probes(struct probe *p)
 {
-	static const struct argp argp = {
-		.options = opts, .parser = parse_arg, .args_doc = "[interval [count]]",
-		.doc = argp_program_doc,
-	};
-	struct ring_buffer *rb = NULL;
-	struct btpktlat_bpf *obj;
-	bool events;
-	int err;
-
-	err = tool__begin("btpktlat", &argp, argc, argv, TRACED_MODULE);
-	if (err)
-		return err;
-	events = env.min_ms >= 0;
-
-	obj = tool__open(btpktlat_bpf);
-	if (!obj)
-		return 1;
-	configure(obj, events);
-
 	/* FIFO mode on every kernel: hci_send_frame and hci_num_comp_pkts_evt
 	 * are still there in 6.15+ (man btpktlat, STAGES).  ISO and SCO are
 	 * optional: iso.c needs CONFIG_BT_LE (6.0+), sco.c CONFIG_BT_BREDR. */
 	bool l2cap = !env.rx && want_proto(BTPROTO_L2CAP);
 	bool iso = !env.rx && want_proto(BTPROTO_ISO), sco = !env.rx && want_proto(BTPROTO_SCO);
-	struct probe probes[P_MAX] = {
+	const struct probe t[P_MAX] = {
 		[P_SENDMSG] = { .func = "l2cap_sock_sendmsg", .wanted = l2cap },
 		[P_SEND_ACL] = { .func = "hci_send_acl", .wanted = l2cap },
 		[P_ISO_SENDMSG] = { .func = "iso_sock_sendmsg", .wanted = iso, .optional = true },
@@ -620,6 +602,44 @@ int main(int argc, char **argv)
 		[P_FREE_DGRAM] = { .func = "skb_free_datagram", .wanted = env.rx,
 				   .home = "vmlinux" },
 	};
+
+	memcpy(p, t, sizeof(t));
+}
+
+/* Banner and -M header, once attached. */
+static void print_banner(const struct probe *probes, bool events)
+{
+	if (common_env.json)
+		return;
+	printf("Tracing Bluetooth %s %s latency by stage (%s)... Hit Ctrl-C to end.\n",
+	       protos_name(), env.rx ? "receive" : "send", probes__mode_name(probes, P_MAX));
+	if (events)
+		print_header();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = "[interval [count]]",
+		.doc = argp_program_doc,
+	};
+	struct ring_buffer *rb = NULL;
+	struct probe probes[P_MAX];
+	struct btpktlat_bpf *obj;
+	bool events;
+	int err;
+
+	err = tool__begin("btpktlat", &argp, argc, argv, TRACED_MODULE);
+	if (err)
+		return err;
+	events = env.min_ms >= 0;
+
+	obj = tool__open(btpktlat_bpf);
+	if (!obj)
+		return 1;
+	configure(obj, events);
+
+	fill_probes(probes);
 	err = probes__select(obj->obj, TRACED_MODULE, probes, P_MAX);
 	if (err)
 		goto cleanup;
@@ -635,13 +655,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!common_env.json) {
-		printf("Tracing Bluetooth %s %s latency by stage (%s)... Hit Ctrl-C to end.\n",
-		       protos_name(), env.rx ? "receive" : "send",
-		       probes__mode_name(probes, P_MAX));
-		if (events)
-			print_header();
-	}
+	print_banner(probes, events);
 	if (om_env.path)
 		om__write(write_metrics, obj);	/* the file exists once we are attached */
 

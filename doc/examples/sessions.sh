@@ -9,8 +9,9 @@ tr_l2() { l2test_pair 5 200; sleep 1.2; }
 tr_l2big() { l2test_pair 20 600; sleep 1.2; }
 tr_none() { sleep 2; }
 
-# A slow reader on hci1: tests/vm/l2recv sleeps 300 ms before each of its
-# 5 recvs of the 5 frames of 600 bytes l2test sends from hci0.
+# A slow reader on hci1: tests/vm/l2recv sleeps 300 ms (once a frame is
+# queued) before each of its 5 recvs of the 5 frames of 600 bytes l2test
+# sends from hci0.
 tr_slowread() {
 	"$BUILD/tests/l2recv" -i "$ADDR1" -P 4115 -n 5 -w 300 > "$T/l2recv.log" 2>&1 &
 	_r=$!

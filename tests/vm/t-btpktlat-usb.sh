@@ -73,7 +73,7 @@ t_usb_counts() {
 	stop_pid $_ut INT
 	check_eq "$_m: exit status after SIGINT" 0 $?
 	check_eq "$_m: banner names the attach mode" 1 \
-		"$(grep -c "^Tracing Bluetooth L2CAP send latency by stage ($_m)" "$T/ut.out")"
+		"$(grep -c "^Tracing Bluetooth L2CAP/ISO/SCO send latency by stage ($_m)" "$T/ut.out")"
 	check_cmd "$_m: $N sends of $B bytes left as more ACL frames ($_frames)" test "$_frames" -gt $N
 	check_eq "$_m: sock, total count == l2send's sends" "$N $N" \
 		"$(stage_field sock count "$T/ut.out") $(stage_field total count "$T/ut.out")"

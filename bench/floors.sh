@@ -22,7 +22,14 @@ floor_of() {
 	btacklat)
 		_fl="hci_send_frame hci_num_comp_pkts_evt hci_conn_del" ;;
 	btpktlat)
-		_fl="l2cap_sock_sendmsg+ hci_send_acl hci_send_frame hci_num_comp_pkts_evt hci_conn_del" ;;
+		_fl="l2cap_sock_sendmsg+ hci_send_acl hci_send_frame hci_num_comp_pkts_evt hci_conn_del"
+		for _f in iso_sock_sendmsg sco_sock_sendmsg; do
+			present $_f && _fl="$_fl $_f+"
+		done
+		for _f in hci_send_iso hci_send_sco btusb_send_frame btusb_send_frame_intel \
+			btusb_send_frame_mtk btusb_tx_complete btusb_isoc_tx_complete; do
+			present $_f && _fl="$_fl $_f"
+		done ;;
 	bturblat)
 		for _f in btusb_send_frame btusb_send_frame_intel btusb_send_frame_mtk; do
 			present $_f && _fl="$_fl $_f+"

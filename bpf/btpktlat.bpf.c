@@ -282,7 +282,6 @@ static __always_inline bool proto_wanted(__u32 proto)
 	return targ_protos & (1u << proto);
 }
 
-/* The protocol of a connection's frames: its link type (bt.h). */
 /* The protocol of a data frame sent (ACL or ISO; SCO is not followed
  * past the driver). */
 static __always_inline __u32 frame_proto(struct sk_buff *skb)
@@ -290,6 +289,7 @@ static __always_inline __u32 frame_proto(struct sk_buff *skb)
 	return skb_pkt_type(skb) == HCI_ISODATA_PKT ? BTPROTO_ISO : BTPROTO_L2CAP;
 }
 
+/* The protocol of a connection's frames: its link type (bt.h). */
 static __always_inline __u32 conn_proto(struct hci_conn___ack *conn)
 {
 	__u8 type = BPF_CORE_READ(conn, type);
@@ -676,6 +676,17 @@ static __always_inline void send_event(struct send *s, __u64 *stage_ns, __u64 no
 	event_submit(e);
 }
 
+/* A send timed, its stages in ns (the frame-level ones, queue, usb and
+ * ack, were added per frame): its own histograms and -M line. */
+static __always_inline void send_finish(struct send *s, __u64 *ns, __u64 now)
+{
+	hist_add(STAGE_SOCK, s->proto, s->dev, s->handle, ns[STAGE_SOCK]);
+	hist_add(STAGE_TOTAL, s->proto, s->dev, s->handle, ns[STAGE_TOTAL]);
+	counter_add(&stats.timed, 1);
+	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
+		send_event(s, ns, now);
+}
+
 /* The send's last fragment was acked at now, handed to the driver at
  * sent_ns, its URB completed at done_ns (0: no usb stage): its stages,
  * from these stamps, so they add up to the total. */
@@ -688,30 +699,21 @@ static __always_inline void send_done(struct send *s, __u64 sent_ns, __u64 done_
 	ns[STAGE_USB] = done_ns ? done_ns - sent_ns : STAGE_NA;
 	ns[STAGE_ACK] = now - (done_ns ?: sent_ns);
 	ns[STAGE_TOTAL] = now - s->t0;
-	hist_add(STAGE_SOCK, s->proto, s->dev, s->handle, ns[STAGE_SOCK]);
-	hist_add(STAGE_TOTAL, s->proto, s->dev, s->handle, ns[STAGE_TOTAL]);
-	counter_add(&stats.timed, 1);
-	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
-		send_event(s, ns, now);
+	send_finish(s, ns, now);
 }
 
-/* A SCO send handed to the driver at now: it has no ack, its total ends
- * here.  Every stage but ack, so sock + queue == total. */
+/* A SCO send handed to the driver at now: it has no ack (nor usb), its
+ * total ends here, so sock + queue == total. */
 static __always_inline void send_done_sco(struct send *s, __u64 now)
 {
 	__u64 ns[STAGE_MAX];
-	int i;
 
-	for (i = 0; i < STAGE_MAX; i++)
-		ns[i] = STAGE_NA;
 	ns[STAGE_SOCK] = s->tq - s->t0;
 	ns[STAGE_QUEUE] = now - s->tq;
+	ns[STAGE_USB] = STAGE_NA;
+	ns[STAGE_ACK] = STAGE_NA;
 	ns[STAGE_TOTAL] = now - s->t0;
-	hist_add(STAGE_SOCK, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_SOCK]);
-	hist_add(STAGE_TOTAL, BTPROTO_SCO, s->dev, s->handle, ns[STAGE_TOTAL]);
-	counter_add(&stats.timed, 1);
-	if (targ_events && ns[STAGE_TOTAL] >= targ_min_ns)
-		send_event(s, ns, now);
+	send_finish(s, ns, now);
 }
 
 static __always_inline void ackq_popped(void *arg, __u64 sent_ns, __u64 done_ns, __u64 tag,

@@ -869,9 +869,20 @@ static __always_inline int on_rx_data(struct acldata_args *a, __u32 proto, bool 
 	return 0;
 }
 
-static __always_inline int on_acldata(struct acldata_args *a)
+/* l2cap_recv_acldata, iso_recv, sco_recv_scodata: their arguments
+ * (core_fixes.bpf.h) for proto.  A continuation is ACL's ACL_CONT, ISO's
+ * CONT or END (pb bit 0); SCO frames are never fragmented. */
+static __always_inline int on_rx_args(__u64 a0, __u64 a1, __u64 a2, __u64 a3, __u32 proto)
 {
-	return on_rx_data(a, BTPROTO_L2CAP, (a->flags & ACL_PB_MASK) == ACL_CONT);
+	struct acldata_args r;
+	bool cont = false;
+
+	acldata_args(a0, a1, a2, a3, &r);
+	if (proto == BTPROTO_L2CAP)
+		cont = (r.flags & ACL_PB_MASK) == ACL_CONT;
+	else if (proto == BTPROTO_ISO)
+		cont = r.flags & ISO_PB_MASK & 1;
+	return on_rx_data(&r, proto, cont);
 }
 
 /* What a frame queued on a socket is to -r. */
@@ -1105,80 +1116,31 @@ SEC("kprobe/hci_recv_frame")
 int BPF_KPROBE(hci_recv_frame_kprobe, struct hci_dev *hdev, struct sk_buff *skb)
 { return on_recv_frame(hdev, skb); }
 
-/* Three arguments or four (core_fixes.bpf.h): the fourth through the
- * helper, which fails harmlessly where there is none. */
-SEC("fentry/l2cap_recv_acldata")
-int l2cap_recv_acldata_fentry(unsigned long long *ctx)
-{
-	__u64 a[4] = {};
-	struct acldata_args r;
+/* A receive function's programs.  Two arguments to four (core_fixes.bpf.h):
+ * fentry reads them through the helper, which fails harmlessly (0) past
+ * the function's own; a kprobe's registers past them are read, never used. */
+#define RX_PROBES(func, proto)							\
+SEC("fentry/" #func)								\
+int func##_fentry(unsigned long long *ctx)					\
+{										\
+	__u64 a[4] = {};							\
+										\
+	bpf_get_func_arg(ctx, 0, &a[0]);					\
+	bpf_get_func_arg(ctx, 1, &a[1]);					\
+	bpf_get_func_arg(ctx, 2, &a[2]);					\
+	bpf_get_func_arg(ctx, 3, &a[3]);					\
+	return on_rx_args(a[0], a[1], a[2], a[3], proto);			\
+}										\
+SEC("kprobe/" #func)								\
+int BPF_KPROBE(func##_kprobe, __u64 a0, __u64 a1, __u64 a2, __u64 a3)		\
+{ return on_rx_args(a0, a1, a2, a3, proto); }
 
-	bpf_get_func_arg(ctx, 0, &a[0]);
-	bpf_get_func_arg(ctx, 1, &a[1]);
-	bpf_get_func_arg(ctx, 2, &a[2]);
-	bpf_get_func_arg(ctx, 3, &a[3]);
-	acldata_args(a[0], a[1], a[2], a[3], &r);
-	return on_acldata(&r);
-}
-
-SEC("kprobe/l2cap_recv_acldata")
-int BPF_KPROBE(l2cap_recv_acldata_kprobe, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
-{
-	struct acldata_args r;
-
-	acldata_args(a0, a1, a2, a3, &r);
-	return on_acldata(&r);
-}
-
-/* iso_recv(hcon, skb, flags), sco_recv_scodata(hcon, skb): 6.1 .. 6.17
- * (6.18+: acldata_args, code only).  ISO: a CONT or END fragment (pb bit
- * 0) continues an SDU; SCO frames are never fragmented. */
-static __always_inline int on_iso_recv(__u64 a0, __u64 a1, __u64 a2, __u64 a3)
-{
-	struct acldata_args r;
-
-	acldata_args(a0, a1, a2, a3, &r);
-	return on_rx_data(&r, BTPROTO_ISO, r.flags & ISO_PB_MASK & 1);
-}
-
-static __always_inline int on_sco_recv(__u64 a0, __u64 a1, __u64 a2)
-{
-	struct acldata_args r;
-
-	acldata_args(a0, a1, a2, 0, &r);
-	return on_rx_data(&r, BTPROTO_SCO, false);
-}
-
-SEC("fentry/iso_recv")
-int iso_recv_fentry(unsigned long long *ctx)
-{
-	__u64 a[4] = {};
-
-	bpf_get_func_arg(ctx, 0, &a[0]);
-	bpf_get_func_arg(ctx, 1, &a[1]);
-	bpf_get_func_arg(ctx, 2, &a[2]);
-	bpf_get_func_arg(ctx, 3, &a[3]);
-	return on_iso_recv(a[0], a[1], a[2], a[3]);
-}
-
-SEC("kprobe/iso_recv")
-int BPF_KPROBE(iso_recv_kprobe, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
-{ return on_iso_recv(a0, a1, a2, a3); }
-
-SEC("fentry/sco_recv_scodata")
-int sco_recv_scodata_fentry(unsigned long long *ctx)
-{
-	__u64 a[3] = {};
-
-	bpf_get_func_arg(ctx, 0, &a[0]);
-	bpf_get_func_arg(ctx, 1, &a[1]);
-	bpf_get_func_arg(ctx, 2, &a[2]);
-	return on_sco_recv(a[0], a[1], a[2]);
-}
-
-SEC("kprobe/sco_recv_scodata")
-int BPF_KPROBE(sco_recv_scodata_kprobe, __u64 a0, __u64 a1, __u64 a2)
-{ return on_sco_recv(a0, a1, a2); }
+/* iso_recv(hcon, skb, flags) and sco_recv_scodata(hcon, skb) took the
+ * (hdev, handle, skb[, flags]) form with l2cap_recv_acldata in 6.18 (code
+ * only) */
+RX_PROBES(l2cap_recv_acldata, BTPROTO_L2CAP)
+RX_PROBES(iso_recv, BTPROTO_ISO)
+RX_PROBES(sco_recv_scodata, BTPROTO_SCO)
 
 SEC("fentry/__sock_queue_rcv_skb")
 int BPF_PROG(__sock_queue_rcv_skb_fentry, struct sock *sk, struct sk_buff *skb)

@@ -10,6 +10,9 @@
 #           mechanism as the floor and bpftrace)
 #   fentry  the tool in its default mode (fentry/fexit), for reference
 #   peer    bpftrace bench/peers/<tool>.bt
+#   ours-s, fentry-s, floor-s   ours, fentry and floor again, linked
+#           -static (make static; build/bench/emptyprobe-static): start-up
+#           and memory without ld.so and shared libraries
 # benchrun times start-up (exec to ready line), the workload, and takes the
 # maximum RSS.  Round 1 runs with kernel.bpf_stats_enabled=1 and records
 # the BPF programs' run time per workload operation; its workload times are
@@ -55,6 +58,12 @@ run() {
 	ours)	_res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" \
 			-s 400 -t 45 -- $OURS) ;;
 	fentry)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 400 -t 45 -- $OURS) ;;
+	floor-s) _res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
+			-- $BB/emptyprobe-static $BB/empty.bpf.o $FLOOR) ;;
+	ours-s)	_res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" \
+			-s 400 -t 45 -- $(static_of "$OURS")) ;;
+	fentry-s) _res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 400 -t 45 \
+			-- $(static_of "$OURS")) ;;
 	peer)	_res=$($BB/benchrun -r Attaching -R Tracing -o $_o.out -e $_o.err -w "$WORK" \
 			-a "$_after" -s 400 -t 300 -- bpftrace $PEER) ;;
 	esac
@@ -72,6 +81,9 @@ run() {
 	fi
 }
 
+# static_of "BUILD/TOOL ARGS": the same command with the make static build
+static_of() { echo "$1" | sed "s|^$BUILD/|$BUILD/static/|"; }
+
 # BTBPF_BENCH_ONLY="tool ...": only these tools (default: all)
 wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -q " $1 "; }
 
@@ -84,10 +96,10 @@ bench() {
 	info "$_tool: floor on:$FLOOR"
 	for _r in $(seq 1 "$RUNS"); do
 		case $((_r % 4)) in
-		1) _cfgs="none floor ours fentry peer" ;;
-		2) _cfgs="peer none floor ours" ;;
-		3) _cfgs="ours peer none floor" ;;
-		0) _cfgs="floor ours peer none" ;;
+		1) _cfgs="none floor ours fentry peer ours-s fentry-s floor-s" ;;
+		2) _cfgs="peer none floor-s floor ours ours-s" ;;
+		3) _cfgs="ours-s ours peer none floor floor-s" ;;
+		0) _cfgs="floor ours floor-s peer ours-s none" ;;
 		esac
 		[ -n "$PEER" ] || _cfgs=$(echo $_cfgs | sed 's/ *peer//')	# a tool with no peer
 		[ "$_r" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=1
@@ -156,6 +168,9 @@ for t in btsnoop-sock btwmem bthcicredits btacklat btpktlat bturblat; do
 	[ -x $BUILD/$t ] || continue
 	cp $BUILD/$t $T/strip/$t && strip $T/strip/$t
 	echo "S $t $(stat -c %s $BUILD/$t) $(stat -c %s $T/strip/$t)"
+	[ -x $BUILD/static/$t ] || continue
+	cp $BUILD/static/$t $T/strip/$t.static && strip $T/strip/$t.static
+	echo "S $t.static $(stat -c %s $BUILD/static/$t) $(stat -c %s $T/strip/$t.static)"
 done
 BPFTRACE=$(command -v bpftrace)
 cp "$BPFTRACE" $T/strip/bpftrace && strip $T/strip/bpftrace

@@ -28,6 +28,22 @@ check_grep() {
 	else not_ok "$1: no line matching '$2' in $(basename "$3"): $(head -c 400 "$3")"; fi
 }
 
+# static_build TOOL: sets STATIC_BIN to TOOL's self-contained build (make
+# static) and succeeds when it is there with no dynamic section; otherwise a
+# failed check, so that a static pass is never skipped silently.
+static_build() {
+	STATIC_BIN=$BUILD/static/$1
+	if [ ! -x "$STATIC_BIN" ]; then
+		not_ok "static build of $1: $STATIC_BIN missing (make static)"
+	elif readelf -d "$STATIC_BIN" 2>/dev/null | grep -q NEEDED; then
+		not_ok "static build of $1: $STATIC_BIN needs shared libraries"
+	else
+		ok "static build of $1 has no shared libraries"
+		return 0
+	fi
+	return 1
+}
+
 # Bluetooth test bed: the modules and BlueZ's emulator with two connected
 # virtual controllers, hci0 and hci1, both up.  Exports ADDR0, ADDR1.
 # Skips the whole script (exit 0 after a SKIP line) without Bluetooth.

@@ -88,6 +88,12 @@ for mode in fentry kprobe; do
 	t_disconnect $mode
 done
 unset BTBPF_ATTACH
+# The self-contained build (make static) counts exactly as the dynamic one.
+if static_build btacklat; then
+	ACK=$STATIC_BIN
+	t_counts "static, default attach"
+	ACK=$BUILD/btacklat
+fi
 check_cmd "default attach prints fentry" sh -c "timeout -s INT 20 $ACK 1 1 | grep -q '^Tracing.*fentry'"
 # Which branch ran: the kernel's own tx queue hooks (6.15+) or our FIFO
 # stamped at hci_send_frame (older kernels).

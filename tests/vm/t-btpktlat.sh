@@ -230,4 +230,10 @@ for mode in fentry kprobe; do
 	t_rx_slow_reader "$mode -r"
 done
 unset BTBPF_ATTACH
+# The self-contained build (make static) follows each send as the dynamic one.
+if static_build btpktlat; then
+	PKT=$STATIC_BIN
+	t_counts "static, default attach"
+	PKT=$BUILD/btpktlat
+fi
 jcoverage btpktlat

@@ -5,8 +5,14 @@ N=7; B=123
 
 bt_setup
 
-for mode in fentry kprobe; do
-	export BTBPF_ATTACH=$mode
+# "static": the self-contained build (make static), default attach (fentry)
+for mode in fentry kprobe static; do
+	attach=$mode
+	if [ $mode = static ]; then
+		static_build btsnoop-sock || continue
+		SNOOP=$STATIC_BIN attach=fentry
+	fi
+	export BTBPF_ATTACH=$attach
 
 	# 1. N writes of B bytes: N W lines with the client's PID, and R lines
 	#    on the server side that add up to N*B.
@@ -14,7 +20,7 @@ for mode in fentry kprobe; do
 	l2test_pair $N $B
 	stop_tool INT; rc=$?
 	check_eq "$mode: SIGINT exits 0" 0 $rc
-	check_grep "$mode: banner names the attach mode" "^Tracing Bluetooth socket calls \($mode\)" "$T/ev.out"
+	check_grep "$mode: banner names the attach mode" "^Tracing Bluetooth socket calls \($attach\)" "$T/ev.out"
 	w=$(awk -v p=$CLI_PID -v b=$B '$1 == p && $2 == "l2test" && $3 == "L2CAP" && $4 == "W" && $5 == b && $6 == b' "$T/ev.out" | wc -l)
 	check_eq "$mode: $N W lines of $B bytes from l2test's PID $CLI_PID" $N $w
 	wother=$(awk -v p=$CLI_PID '$4 == "W" && $1 == p' "$T/ev.out" | wc -l)
@@ -38,6 +44,7 @@ for mode in fentry kprobe; do
 	check_detached "$mode: after SIGTERM"
 done
 unset BTBPF_ATTACH
+SNOOP=$BUILD/btsnoop-sock
 
 # 3. EAGAIN from a non-blocking sender with a full send buffer, in both the
 #    per-call and the counting view.

@@ -8,16 +8,20 @@
 #           functions (build/bench/emptyprobe)
 #   ours    the tool, kprobe mode (BTBPF_ATTACH=kprobe: the same attach
 #           mechanism as the floor and bpftrace)
-#   fentry  the tool in its default mode (fentry/fexit), for reference
+#   fentry  the tool in its default mode (fentry/fexit)
 #   peer    bpftrace bench/peers/<tool>.bt
+#   cold    fentry with an empty BTBPF_CACHE_DIR of its own: the first run
+#           on a kernel, which walks vmlinux's BTF and writes the cache
+#           (the others read /var/cache/btbpf-tools); start-up only, no
+#           workload
 #   ours-s, fentry-s, floor-s   ours, fentry and floor again, linked
 #           -static (make static; build/bench/emptyprobe-static): start-up
 #           and memory without ld.so and shared libraries
 # benchrun times start-up (exec to ready line), the workload, and takes the
 # maximum RSS.  Round 1 runs with kernel.bpf_stats_enabled=1 and records
 # the BPF programs' run time per workload operation; its workload times are
-# left out of the medians (bench/table.sh), and it is the only round with
-# the fentry run (its start-up is slow under TCG: one trampoline per hook).
+# left out of the medians (bench/table.sh).  Every configuration runs in
+# every round.
 # Raw results: one line per run on stdout ("R tool cfg round key=val...");
 # bench/table.sh turns them into the table.
 set -u
@@ -58,6 +62,8 @@ run() {
 	ours)	_res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" \
 			-s 400 -t 45 -- $OURS) ;;
 	fentry)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 400 -t 45 -- $OURS) ;;
+	cold)	rm -rf $T/cold; _res=$(BTBPF_CACHE_DIR=$T/cold $BB/benchrun -o $_o.out -e $_o.err -w true \
+			-s 400 -t 45 -- $OURS) ;;
 	floor-s) _res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
 			-- $BB/emptyprobe-static $BB/empty.bpf.o $FLOOR) ;;
 	ours-s)	_res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" \
@@ -88,18 +94,17 @@ static_of() { echo "$1" | sed "s|^$BUILD/|$BUILD/static/|"; }
 wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -q " $1 "; }
 
 # bench TOOL CHECK: the rounds; CHECK is a function TOOL FILE printing the
-# figure both tools must agree on.  Round 1 runs with bpf_stats on (and is
-# the only one with the fentry run: its start-up is slow under TCG).
+# figure both tools must agree on.  Round 1 runs with bpf_stats on.
 bench() {
 	_tool=$1 _check=$2 NOTREADY=
 	wanted "$_tool" || return 0
 	info "$_tool: floor on:$FLOOR"
 	for _r in $(seq 1 "$RUNS"); do
 		case $((_r % 4)) in
-		1) _cfgs="none floor ours fentry peer ours-s fentry-s floor-s" ;;
-		2) _cfgs="peer none floor-s floor ours ours-s" ;;
-		3) _cfgs="ours-s ours peer none floor floor-s" ;;
-		0) _cfgs="floor ours floor-s peer ours-s none" ;;
+		1) _cfgs="none floor ours fentry cold peer ours-s fentry-s floor-s" ;;
+		2) _cfgs="peer none floor-s floor ours fentry-s cold ours-s fentry" ;;
+		3) _cfgs="ours-s fentry ours peer cold none floor fentry-s floor-s" ;;
+		0) _cfgs="floor fentry-s ours floor-s cold peer ours-s fentry none" ;;
 		esac
 		[ -n "$PEER" ] || _cfgs=$(echo $_cfgs | sed 's/ *peer//')	# a tool with no peer
 		[ "$_r" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=1

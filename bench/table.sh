@@ -2,8 +2,7 @@
 # Turns the raw lines of bench/guest.sh (file $1) into the benchmark table
 # (markdown) on stdout.  Ratios are ours / bpftrace's, from runs made side by
 # side in the same guest boot.  Start-up: median of all rounds; workload:
-# median of rounds 2.. (round 1 has BPF run-time stats on; the fentry run,
-# in round 1 only, is a single sample).
+# median of rounds 2.. (round 1 has BPF run-time stats on).
 set -eu
 awk '
 function nvals(key,   a) { return split(vals[key], a, " ") }
@@ -48,7 +47,7 @@ $1 == "R" {
 	ops[tool] = kv(line, "ops")
 	k = tool SUBSEP cfg
 	if (rd == 1) bpfns[tool, cfg] = kv(line, "bpf_ns")
-	if (rd > 1 || cfg == "fentry" || cfg == "none") vals[k "w"] = vals[k "w"] " " kv(line, "work_ms")
+	if (rd > 1 || cfg == "none") vals[k "w"] = vals[k "w"] " " kv(line, "work_ms")
 	if (cfg != "none") {
 		vals[k "s"] = vals[k "s"] " " kv(line, "ready_ms")
 		vals[k "s2"] = vals[k "s2"] " " kv(line, "ready2_ms")
@@ -94,6 +93,10 @@ END {
 		    sprintf("%.2f", sfl > 0 ? sf / sfl : -1), "", "", "<= 1.3", yn(sfl > 0 && sf > 0 && sf / sfl <= 1.3))
 		row(t, sprintf("max RSS MB against the 2 MB target: ours kprobe; fentry %.1f", rf), sprintf("%.1f", ro), "", "",
 		    "<= 2 MB", yn(ro > 0 && ro <= 2))
+		sc = med(t SUBSEP "cold" "s")
+		if (nvals(t SUBSEP "cold" "s") > 0)
+			row(t, sprintf("start-up ms, fentry, first run on this kernel (empty BTF cache: walks the vmlinux BTF, writes the cache), median of %d; warm %.0f", nvals(t SUBSEP "cold" "s"), sf),
+			    sprintf("%.0f", sc), "", sprintf("cold / warm %.2f", sf > 0 ? sc / sf : -1), "(info)", "")
 		if (nvals(t SUBSEP "ours-s" "s") > 0)
 			static_rows(t, sfl)
 		zo = size[t] / 1024; zp = size["bpftrace"] / 1024
@@ -131,7 +134,7 @@ END {
 		    t == "btsnoop-sock" ? "W lines of the sender" : t == "bthcicredits" ? "stall histogram total" : "histogram total",
 		    want != "" ? ", expected " want : ""), co, cp, "", "equal" (want != "" ? " = " want : ""),
 		    agree)
-		nbad = bad[t, "ours"] + bad[t, "fentry"] + bad[t, "floor"] + bad[t, "ours-s"] + bad[t, "fentry-s"] + bad[t, "floor-s"]
+		nbad = bad[t, "ours"] + bad[t, "fentry"] + bad[t, "cold"] + bad[t, "floor"] + bad[t, "ours-s"] + bad[t, "fentry-s"] + bad[t, "floor-s"]
 		if (nbad + bad[t, "peer"])
 			row(t, "runs with a non-zero exit", nbad, bad[t, "peer"] + 0, "", "0", "**no**")
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/btf.h>
+#include "btfcache.h"
 #include "kbtf.h"
 
 #ifndef BTF_KIND_ENUM64
@@ -278,7 +279,7 @@ static int scan_types(int fd, char *buf, off_t start, __u32 len, const struct wa
 		    wanted(w->b, w->q, w->off, w->n, KBTF_FUNC, t.name_off, &i) &&
 		    w->q[i].kind == KBTF_FUNC) {
 			w->q[i].found = true;
-			w->q[i].id = w->q[i].no_id ? 0 : id;
+			w->q[i].id = id;	/* no_id: zeroed by kbtf__lookup */
 		}
 		if (extra && (err = rd_skip(&r, extra)))
 			return err;
@@ -309,17 +310,21 @@ static int open_btf(const char *name, struct btf_header *h)
  * lookup in vmlinux (its walk counts them) or a walk for the count alone. */
 static __u32 vmlinux_types;
 
-/* vmlinux's type count, walking its type section only when no walk has
- * counted it yet in this process.  0 when unreadable. */
+/* vmlinux's type count, walking its type section only when neither a walk
+ * in this process nor the cache (btfcache.h) has it.  0 when unreadable. */
 static __u32 vmlinux_type_count(int fd, const struct btf_header *h, char *buf)
 {
 	static const struct base_strs not_split = { .fd = -1 };
 	static const struct wanted_set nothing = { .b = &not_split };
 	__u32 count;
 
-	if (!vmlinux_types &&
-	    !scan_types(fd, buf, h->hdr_len + h->type_off, h->type_len, &nothing, 1, &count))
+	if (!vmlinux_types && btfcache__types(h, &count))
 		vmlinux_types = count;
+	if (!vmlinux_types &&
+	    !scan_types(fd, buf, h->hdr_len + h->type_off, h->type_len, &nothing, 1, &count)) {
+		vmlinux_types = count;
+		btfcache__set_types(count);
+	}
 	return vmlinux_types;
 }
 
@@ -357,6 +362,8 @@ int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 		fd = open_btf(btf_name, &h);
 		err = fd < 0 ? fd : 0;
 	}
+	if (!err && !split && btfcache__answer(&h, q, n))
+		goto out;
 	if (!err)
 		err = scan_strings(fd, buf, h.hdr_len + h.str_off, h.str_len, base_str, q, off, n);
 	if (!err && split)	/* names the module shares with vmlinux: read on demand */
@@ -372,11 +379,18 @@ int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n)
 		err = scan_types(fd, buf, h.hdr_len + h.type_off, h.type_len,
 				 &(struct wanted_set){ q, off, n, &base }, first_id,
 				 split ? NULL : &count);
-	if (!err && !split)
+	if (!err && !split) {
 		vmlinux_types = count;
-	if (err)
-		for (i = 0; i < n; i++)
-			q[i].found = false;
+		btfcache__set_types(count);
+		btfcache__record(q, n);
+	}
+	for (i = 0; i < n; i++) {
+		q[i].found = q[i].found && !err;
+		if (q[i].no_id || !q[i].found)
+			q[i].id = 0;
+	}
+	btfcache__save();
+out:
 	if (fd >= 0)
 		close(fd);
 	if (bfd >= 0)

@@ -32,8 +32,10 @@ struct kbtf_query {
  * name (the first one found).  A module's FUNC ids need vmlinux's type
  * count: its type section is walked once per process for that (headers
  * only, no names), unless a lookup of vmlinux itself has walked it
- * already (look vmlinux up first when both are needed).  Returns 0, or -errno when the BTF cannot be
- * read or is malformed (then nothing is marked found).
+ * already (look vmlinux up first when both are needed) or the cache has
+ * it.  vmlinux's answers and count are kept across runs (btfcache.h).
+ * Returns 0, or -errno when the BTF cannot be read or is malformed (then
+ * nothing is marked found).
  */
 int kbtf__lookup(const char *btf_name, struct kbtf_query *q, int n);
 

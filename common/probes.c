@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "cli.h"
+#include "btfcache.h"
 #include "kbtf.h"
 #include "loader.h"
 #include "probes.h"
@@ -685,6 +686,17 @@ static void apply_choice(const struct probe *p)
 			p->use_fentry ? "fentry" : "kprobe");
 }
 
+/* -v: whether vmlinux's BTF answers came from the cache (btfcache.h). */
+static void say_btf_cache(void)
+{
+	struct btfcache_stats st = btfcache__stats();
+
+	if (common_env.verbose && st.path)
+		fprintf(stderr, "%s: vmlinux BTF cache %s: %s\n", tool_name, st.path,
+			st.saves && st.hits ? "read, then written with new answers" :
+			st.saves ? "written" : st.hits ? "read" : "not used");
+}
+
 int probes__select(struct bpf_object *obj, const char *module, struct probe *p, int n)
 {
 	struct lookup *l = calloc(n, sizeof(*l));
@@ -709,6 +721,7 @@ int probes__select(struct bpf_object *obj, const char *module, struct probe *p, 
 		apply_choice(&p[i]);
 	}
 	err = 0;
+	say_btf_cache();
 	trace__phase("probe choice (kernel symbols and BTF)");
 out:
 	for (i = 0; i < n; i++)

@@ -46,3 +46,46 @@ check_eq "btsnoop-sock -d 2 exits 0" 0 $rc
 check_grep "btsnoop-sock -d 2 says the duration" "^Tracing Bluetooth socket calls \(fentry\) for 2 secs" "$T/d.out"
 if [ $took -lt 60 ]; then ok "btsnoop-sock -d 2 ended by itself (${took}s with load)"; else not_ok "-d 2 took ${took}s"; fi
 check_detached "after -d"
+
+# 5. The vmlinux BTF cache (common/btfcache.h), in a folder of its own.
+#    btacklat 1 1 ends by itself after one interval; its module functions'
+#    fentry ids need vmlinux's type count, the cache's main answer.
+BC=$T/btfcache
+cache_run() {	# DIR [-v]: btacklat 1 1 with that cache folder
+	BTBPF_CACHE_DIR=$1 timeout -s INT 60 "$BUILD/btacklat" $2 1 1 > "$T/bc.out" 2> "$T/bc.err"
+}
+probe_lines() { grep -E ': (fentry|kprobe|not present, skipped)$' "$T/bc.err"; }
+cache_run "$BC" -v
+check_eq "first run with an empty cache folder: exit 0" 0 $?
+check_grep "first run writes the cache" "vmlinux BTF cache $BC/vmlinux-btf: written" "$T/bc.err"
+probe_lines > "$T/bc.probes1"
+want=$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | sed -n 's/^\[\([0-9]*\)\].*/\1/p' | tail -1)
+check_eq "the cached type count is the kernel's (bpftool's last id)" "types $want" \
+	"$(grep '^types ' "$BC/vmlinux-btf")"
+cache_run "$BC" -v
+check_eq "second run: exit 0" 0 $?
+check_grep "second run reads the cache" "vmlinux BTF cache $BC/vmlinux-btf: read$" "$T/bc.err"
+probe_lines > "$T/bc.probes2"
+check_cmd "the same probe choice from the cache (fentry)" sh -c \
+	"cmp $T/bc.probes1 $T/bc.probes2 && grep -q ': fentry\$' $T/bc.probes2"
+cp "$BC/vmlinux-btf" "$T/bc.good"
+# another kernel's, then a corrupt one: one line each, never used, written anew
+sed -i 's/^kernel /kernel 00/' "$BC/vmlinux-btf"
+cache_run "$BC"
+check_eq "a cache for another kernel: exit 0, one line" "0 1" "$? $(wc -l < "$T/bc.err")"
+check_grep "... that says so" "ignored the BTF cache $BC/vmlinux-btf: made for another kernel; it is written anew" "$T/bc.err"
+check_cmd "... and is written anew, as it was" cmp "$T/bc.good" "$BC/vmlinux-btf"
+check_grep "... the run attached fentry programs" "^Tracing .*fentry" "$T/bc.out"
+sed -i 's/^types \([0-9]*\)/types 1\1/' "$BC/vmlinux-btf"
+cache_run "$BC"
+check_eq "a corrupt cache: exit 0, one line" "0 1" "$? $(wc -l < "$T/bc.err")"
+check_grep "... that says so" "ignored the BTF cache .*: corrupt" "$T/bc.err"
+check_cmd "... and is written anew, as it was" cmp "$T/bc.good" "$BC/vmlinux-btf"
+cache_run /proc/btbpf-no-such-dir
+check_eq "an unwritable cache folder: exit 0, one line" "0 1" "$? $(wc -l < "$T/bc.err")"
+check_grep "... that says so" "cannot write the BTF cache in /proc/btbpf-no-such-dir" "$T/bc.err"
+cache_run ""
+check_eq "BTBPF_CACHE_DIR empty (no cache): exit 0, nothing on stderr" "0 0" "$? $(wc -l < "$T/bc.err")"
+# every tool run before used the default folder (the guest's /var is fresh
+# each boot)
+check_grep "the default cache was written by the runs above" "^types [0-9]+$" /var/cache/btbpf-tools/vmlinux-btf

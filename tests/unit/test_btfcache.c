@@ -133,12 +133,107 @@ static void rewrite(const char *from, const char *to, mode_t mode)
 	spit(file, text, mode);
 }
 
-int main(void)
+/* schedule's id in the file made id + 1, the checksum made right again */
+static void forge_schedule_id(mode_t mode)
+{
+	char from[64], to[64];
+
+	snprintf(from, sizeof(from), "\nfunc schedule %u\n", want[0].id);
+	snprintf(to, sizeof(to), "\nfunc schedule %u\n", want[0].id + 1);
+	rewrite(from, to, mode);
+}
+
+/* A miss walks and writes; a hit reads and writes nothing; a new name walks
+ * and is kept beside the others. */
+static void miss_then_hit(void)
 {
 	struct btfcache_stats st;
+	struct kbtf_query q = { .name = "schedule", .kind = KBTF_FUNC, .no_id = true };
+	struct btf_header h;
+	__u32 count = 0;
 	char line[128];
-	int i;
+	int fd;
 
+	CHECK(lookup("miss") == 0);
+	st = btfcache__stats();
+	CHECK(st.hits == 0 && st.saves == 1 && st.path && !strcmp(st.path, file));
+	CHECK(strstr(slurp(file), "btbpf-tools vmlinux BTF cache 1\nkernel ") == slurp(file));
+	snprintf(line, sizeof(line), "\nfunc schedule %u\n", want[0].id);
+	CHECK(strstr(slurp(file), line) != NULL);
+	CHECK(strstr(slurp(file), "\nfunc no_such_function_btbpf 0\n") != NULL);
+	/* the count it kept is the kernel's */
+	fd = open("/sys/kernel/btf/vmlinux", O_RDONLY);
+	CHECK(fd >= 0 && pread(fd, &h, sizeof(h), 0) == sizeof(h));
+	close(fd);
+	CHECK(btfcache__types(&h, &count) && count > 10000);
+
+	CHECK(lookup("hit") == 0);
+	st = btfcache__stats();
+	CHECK(st.hits == 1 && st.saves == 0);
+
+	/* presence only: the cached answer without the id */
+	btfcache__reset();
+	CHECK(kbtf__lookup("vmlinux", &q, 1) == 0 && q.found && q.id == 0);
+	CHECK(btfcache__stats().hits == 1);
+
+	/* a name not in it: walked, then kept beside the others */
+	q = (struct kbtf_query){ .name = "vfs_read", .kind = KBTF_FUNC };
+	btfcache__reset();
+	CHECK(kbtf__lookup("vmlinux", &q, 1) == 0 && q.found && q.id > 0);
+	st = btfcache__stats();
+	CHECK(st.hits == 0 && st.saves == 1);
+	CHECK(strstr(slurp(file), "\nfunc vfs_read ") && strstr(slurp(file), "\nfunc schedule "));
+}
+
+/* Files never used: one line each, the right answers, written anew. */
+static void bad_files(void)
+{
+	struct kbtf_query q = { .name = "schedule", .kind = KBTF_FUNC };
+	char text[65536], line[128], *at;
+
+	rewrite("\nkernel ", "\nkernel 00", 0644);
+	CHECK(lookup("stale") == 1 && errs_say("made for another kernel"));
+	CHECK(btfcache__stats().saves == 1);
+	CHECK(lookup("stale, rewritten") == 0 && btfcache__stats().hits == 1);
+
+	/* corrupt: schedule's id changed, checksum left as it was */
+	snprintf(line, sizeof(line), "\nfunc schedule %u\n", want[0].id);
+	snprintf(text, sizeof(text), "%s", slurp(file));
+	at = strstr(text, line);
+	CHECK(at != NULL);
+	if (at)
+		at[strlen("\nfunc schedule ")] = at[strlen("\nfunc schedule ")] == '1' ? '2' : '1';
+	spit(file, text, 0644);
+	CHECK(lookup("corrupt") == 1 && errs_say("corrupt"));
+	CHECK(btfcache__stats().saves == 1);
+
+	/* well-formed but writable by others: its wrong id is never used */
+	forge_schedule_id(0666);
+	CHECK(lookup("writable by others") == 1 && errs_say("only we can write"));
+	CHECK(btfcache__stats().saves == 1);
+	/* the same with safe permissions is trusted (the key and checksum are
+	 * what a file is checked by): shows the answers come from the file */
+	forge_schedule_id(0644);
+	btfcache__reset();
+	CHECK(kbtf__lookup("vmlinux", &q, 1) == 0 && q.id == want[0].id + 1);
+
+	spit(file, "[Desktop Entry]\nName=x\n", 0644);
+	CHECK(lookup("foreign") == 1 && errs_say("not a btbpf-tools BTF cache"));
+	CHECK(btfcache__stats().saves == 1);
+
+	snprintf(text, sizeof(text), "%s", slurp(file));
+	*strstr(text, "\nend ") = '\0';
+	spit(file, text, 0644);
+	CHECK(lookup("truncated") == 1 && errs_say("corrupt"));
+
+	unlink(file);
+	CHECK(symlink("/etc/hostname", file) == 0);
+	CHECK(lookup("symlink") == 1 && errs_say("ignored the BTF cache"));
+	unlink(file);
+}
+
+int main(void)
+{
 	if (access("/sys/kernel/btf/vmlinux", R_OK) || access("/sys/kernel/notes", R_OK)) {
 		printf("btfcache: 0 passed, 0 failed (skipped: no vmlinux BTF or notes)\n");
 		return 0;
@@ -157,127 +252,17 @@ int main(void)
 	CHECK(access(file, F_OK) != 0);
 
 	setenv("BTBPF_CACHE_DIR", dir, 1);
-	/* miss: walked, written */
-	CHECK(lookup("miss") == 0);
-	st = btfcache__stats();
-	CHECK(st.hits == 0 && st.saves == 1 && st.path && !strcmp(st.path, file));
-	CHECK(strstr(slurp(file), "btbpf-tools vmlinux BTF cache 1\nkernel ") == slurp(file));
-	snprintf(line, sizeof(line), "\nfunc schedule %u\n", want[0].id);
-	CHECK(strstr(slurp(file), line) != NULL);
-	CHECK(strstr(slurp(file), "\nfunc no_such_function_btbpf 0\n") != NULL);
-	CHECK(strstr(slurp(file), "\ntypes ") != NULL);
-	/* the count it kept is the kernel's */
-	{
-		struct btf_header h;
-		__u32 count = 0;
-		int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY);
-
-		CHECK(fd >= 0 && pread(fd, &h, sizeof(h), 0) == sizeof(h));
-		close(fd);
-		CHECK(btfcache__types(&h, &count) && count > 10000);
-	}
-
-	/* hit: answered from the file, nothing written */
-	CHECK(lookup("hit") == 0);
-	st = btfcache__stats();
-	CHECK(st.hits == 1 && st.saves == 0);
-
-	/* presence only: the cached answer without the id */
-	{
-		struct kbtf_query q = { .name = "schedule", .kind = KBTF_FUNC, .no_id = true };
-
-		btfcache__reset();
-		CHECK(kbtf__lookup("vmlinux", &q, 1) == 0 && q.found && q.id == 0);
-		CHECK(btfcache__stats().hits == 1);
-	}
-
-	/* a name not in it: walked, then kept beside the others */
-	{
-		struct kbtf_query q = { .name = "vfs_read", .kind = KBTF_FUNC };
-
-		btfcache__reset();
-		CHECK(kbtf__lookup("vmlinux", &q, 1) == 0 && q.found && q.id > 0);
-		st = btfcache__stats();
-		CHECK(st.hits == 0 && st.saves == 1);
-		CHECK(strstr(slurp(file), "\nfunc vfs_read ") && strstr(slurp(file), "\nfunc schedule "));
-	}
-
-	/* another kernel's: ignored with one line, written anew */
-	rewrite("\nkernel ", "\nkernel 00", 0644);
-	CHECK(lookup("stale") == 1 && errs_say("made for another kernel"));
-	CHECK(btfcache__stats().saves == 1);
-	CHECK(lookup("stale, rewritten") == 0 && btfcache__stats().hits == 1);
-
-	/* corrupt: schedule's id changed, checksum left as it was */
-	snprintf(line, sizeof(line), "\nfunc schedule %u\n", want[0].id);
-	{
-		char text[65536], *at;
-
-		snprintf(text, sizeof(text), "%s", slurp(file));
-		at = strstr(text, line);
-		CHECK(at != NULL);
-		if (at)
-			at[strlen("\nfunc schedule ")] = at[strlen("\nfunc schedule ")] == '1' ? '2' : '1';
-		spit(file, text, 0644);
-	}
-	CHECK(lookup("corrupt") == 1 && errs_say("corrupt"));
-	CHECK(btfcache__stats().saves == 1);
-
-	/* well-formed but writable by others: a wrong id in it is never used */
-	snprintf(line, sizeof(line), "\nfunc schedule %u\n", want[0].id + 1);
-	{
-		char from[64];
-
-		snprintf(from, sizeof(from), "\nfunc schedule %u\n", want[0].id);
-		rewrite(from, line, 0666);
-	}
-	CHECK(lookup("writable by others") == 1 && errs_say("only we can write"));
-	CHECK(btfcache__stats().saves == 1);
-	/* the same with safe permissions is trusted: the checksum and the
-	 * key are what a rewrite is checked by (shows the cache is read) */
-	snprintf(line, sizeof(line), "\nfunc schedule %u\n", want[0].id + 1);
-	{
-		char from[64];
-
-		snprintf(from, sizeof(from), "\nfunc schedule %u\n", want[0].id);
-		rewrite(from, line, 0644);
-		btfcache__reset();
-		struct kbtf_query q = { .name = "schedule", .kind = KBTF_FUNC };
-
-		CHECK(kbtf__lookup("vmlinux", &q, 1) == 0 && q.id == want[0].id + 1);
-	}
-
-	/* foreign: not ours at all */
-	spit(file, "[Desktop Entry]\nName=x\n", 0644);
-	CHECK(lookup("foreign") == 1 && errs_say("not a btbpf-tools BTF cache"));
-	CHECK(btfcache__stats().saves == 1);
-	/* truncated (no end line) */
-	{
-		char text[65536];
-
-		snprintf(text, sizeof(text), "%s", slurp(file));
-		*strstr(text, "\nend ") = '\0';
-		spit(file, text, 0644);
-	}
-	CHECK(lookup("truncated") == 1 && errs_say("corrupt"));
-
-	/* a symlink is not followed */
-	unlink(file);
-	CHECK(symlink("/etc/hostname", file) == 0);
-	CHECK(lookup("symlink") == 1 && errs_say("ignored the BTF cache"));
-	unlink(file);
+	miss_then_hit();
+	bad_files();
 
 	/* a folder that cannot be written: one line, right answers */
 	setenv("BTBPF_CACHE_DIR", "/proc/btbpf-no-such-dir", 1);
-	CHECK(lookup("unwritable") == 1 && errs_say("cannot write the BTF cache in /proc/btbpf-no-such-dir"));
+	CHECK(lookup("unwritable") == 1 &&
+	      errs_say("cannot write the BTF cache in /proc/btbpf-no-such-dir"));
 	CHECK(btfcache__stats().saves == 0);
 
-	for (i = 0; i < 2; i++) {
-		char tmp[128];
-
-		snprintf(tmp, sizeof(tmp), "%s/%s", dir, i ? "stderr" : "vmlinux-btf");
-		unlink(tmp);
-	}
+	unlink(file);
+	unlink(errs);
 	rmdir(dir);
 	return unit_done("btfcache");
 }

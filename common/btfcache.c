@@ -47,18 +47,29 @@ static struct {
 	char path[4096];
 } c;
 
-/* The folders, in order: BTBPF_CACHE_DIR alone when set (empty: none). */
+/* The folders, in order (at most 3): BTBPF_CACHE_DIR alone when set
+ * (empty: none); else the system's, and for a user with CAP_BPF but not
+ * root, who can write neither, one in the user's cache folder. */
 static int cache_dirs(const char **d)
 {
-	const char *env = getenv("BTBPF_CACHE_DIR");
+	static char user_dir[4096];
+	const char *env = getenv("BTBPF_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
+		   *home = getenv("HOME");
+	int n = 0;
 
 	if (env) {
 		d[0] = env;
 		return env[0] ? 1 : 0;
 	}
-	d[0] = "/var/cache/btbpf-tools";
-	d[1] = "/run/btbpf-tools";
-	return 2;
+	d[n++] = "/var/cache/btbpf-tools";
+	d[n++] = "/run/btbpf-tools";
+	if (geteuid() && xdg && xdg[0] == '/')
+		snprintf(user_dir, sizeof(user_dir), "%s/btbpf-tools", xdg);
+	else if (geteuid() && home && home[0] == '/')
+		snprintf(user_dir, sizeof(user_dir), "%s/.cache/btbpf-tools", home);
+	if (user_dir[0])
+		d[n++] = user_dir;
+	return n;
 }
 
 /* The running kernel's GNU build id, in hex, from its ELF notes. */
@@ -220,9 +231,9 @@ static int read_cache(const char *path)
 	if (fd < 0)
 		return errno == ENOENT ? 0 : (warnx_tool("ignored the BTF cache %s: %s", path,
 							 strerror(errno)), -1);
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_uid != geteuid() && st.st_uid) ||
 	    (st.st_mode & 022))
-		why = "not a file of ours that only we can write";
+		why = "not a file of ours (or root's) that only its owner can write";
 	else if (st.st_size > MAX_FILE)
 		why = "corrupt (too large)";
 	else if (!(text = malloc(st.st_size + 1)))
@@ -248,7 +259,7 @@ static int read_cache(const char *path)
  * that is ours and for it. */
 static void load(const struct btf_header *vh)
 {
-	const char *dirs[2];
+	const char *dirs[3];
 	char id[129], path[4096];
 	int i, n;
 
@@ -367,6 +378,25 @@ static char *format(size_t *len)
 	return text;
 }
 
+/* dir, and its parent when that is missing too (~/.cache): 0 or -1. */
+static int make_dir(const char *dir)
+{
+	char parent[4096], *slash;
+
+	if (!mkdir(dir, 0755) || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return -1;
+	*slash = '\0';
+	if (mkdir(parent, 0700) && errno != EEXIST)
+		return -1;
+	return mkdir(dir, 0755) && errno != EEXIST ? -1 : 0;
+}
+
 /* text into dir's file, whole or not at all (a temporary file renamed);
  * 0 or -errno. */
 static int write_in(const char *dir, const char *text, size_t len)
@@ -374,7 +404,7 @@ static int write_in(const char *dir, const char *text, size_t len)
 	char tmp[4096], path[4096];
 	int fd, err = 0;
 
-	if (mkdir(dir, 0755) && errno != EEXIST)
+	if (make_dir(dir))
 		return -errno;
 	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, FILE_NAME);
 	snprintf(path, sizeof(path), "%s/%s", dir, FILE_NAME);
@@ -398,7 +428,7 @@ static int write_in(const char *dir, const char *text, size_t len)
 
 void btfcache__save(void)
 {
-	const char *dirs[2];
+	const char *dirs[3];
 	size_t len;
 	char *text;
 	int i, n, err = -ENOMEM;
@@ -417,7 +447,7 @@ void btfcache__save(void)
 	}
 	if (err && n)
 		warnx_tool("cannot write the BTF cache in %s%s: %s; vmlinux's BTF is read again next run",
-			   dirs[0], n > 1 ? " or its fallback" : "", strerror(-err));
+			   dirs[0], n > 1 ? " or its fallbacks" : "", strerror(-err));
 	free(text);
 }
 

@@ -6,8 +6,8 @@
  * module's type ids follow vmlinux's).  The answers depend only on the
  * running kernel, so they are kept in one small text file,
  * /var/cache/btbpf-tools/vmlinux-btf (/run/btbpf-tools when /var/cache is
- * not writable; BTBPF_CACHE_DIR names another folder, and empty turns the
- * cache off), keyed by the kernel's build id (/sys/kernel/notes) and the
+ * not writable, then, for a user who is not root, ~/.cache/btbpf-tools;
+ * BTBPF_CACHE_DIR names another folder, and empty turns the cache off), keyed by the kernel's build id (/sys/kernel/notes) and the
  * sizes of its BTF sections, and ending in a checksum.  A file for another
  * kernel, a corrupt or foreign one, or one that others could have written
  * is never used: one line says why, and it is written anew.  A folder that

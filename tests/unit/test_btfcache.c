@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "btfcache.h"
 #include "kbtf.h"
@@ -209,7 +210,7 @@ static void bad_files(void)
 
 	/* well-formed but writable by others: its wrong id is never used */
 	forge_schedule_id(0666);
-	CHECK(lookup("writable by others") == 1 && errs_say("only we can write"));
+	CHECK(lookup("writable by others") == 1 && errs_say("only its owner can write"));
 	CHECK(btfcache__stats().saves == 1);
 	/* the same with safe permissions is trusted (the key and checksum are
 	 * what a file is checked by): shows the answers come from the file */
@@ -230,6 +231,48 @@ static void bad_files(void)
 	CHECK(symlink("/etc/hostname", file) == 0);
 	CHECK(lookup("symlink") == 1 && errs_say("ignored the BTF cache"));
 	unlink(file);
+}
+
+/* A user with CAP_BPF who is not root writes neither /var/cache nor /run:
+ * the cache goes to ~/.cache/btbpf-tools, made when missing.  Run in a
+ * child as nobody (only when we are root). */
+static void user_fallback(void)
+{
+	char home[128], path[192];
+	pid_t pid;
+	int status = -1;
+
+	if (geteuid()) {
+		printf("(user fallback not tested: not root)\n");
+		return;
+	}
+	snprintf(home, sizeof(home), "%s/home", dir);
+	CHECK(chmod(dir, 0755) == 0);	/* mkdtemp's 0700 would keep nobody out */
+	CHECK(mkdir(home, 0755) == 0 && chown(home, 65534, 65534) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct kbtf_query q = { .name = "schedule", .kind = KBTF_FUNC };
+
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		unsetenv("BTBPF_CACHE_DIR");
+		unsetenv("XDG_CACHE_HOME");
+		setenv("HOME", home, 1);
+		btfcache__reset();
+		if (kbtf__lookup("vmlinux", &q, 1) || q.id != want[0].id)
+			_exit(4);
+		_exit(btfcache__stats().saves == 1 ? 0 : 5);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	snprintf(path, sizeof(path), "%s/.cache/btbpf-tools/vmlinux-btf", home);
+	CHECK(access(path, R_OK) == 0 && strstr(slurp(path), "\nfunc schedule ") != NULL);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/.cache/btbpf-tools", home);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/.cache", home);
+	rmdir(path);
+	rmdir(home);
 }
 
 int main(void)
@@ -254,6 +297,7 @@ int main(void)
 	setenv("BTBPF_CACHE_DIR", dir, 1);
 	miss_then_hit();
 	bad_files();
+	user_fallback();
 
 	/* a folder that cannot be written: one line, right answers */
 	setenv("BTBPF_CACHE_DIR", "/proc/btbpf-no-such-dir", 1);

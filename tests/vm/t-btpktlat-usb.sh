@@ -35,23 +35,33 @@ peer_recv() {
 # not count those skips; t-bturblat.sh sees the same): a skipped
 # completion must show as urbs at exit or urbs stale (with the warning on
 # stderr), never vanish.  With fentry there is none.
+#
+# A URB can also complete after its frame's ack (urbs late): dummy_hcd
+# can give the bulk-OUT and the event URBs back in one pass, and the
+# event's rx_work then handle NUM_COMP_PKTS on the other CPU before
+# btusb's completion handler has run on this one (the likely path; not
+# traced).  Seen once (1 of 23 frames, fentry hold, 6.1) after many clean
+# runs; the tool counts it and warns: accounted for here, not asserted
+# away.
 urbs_clean() {
-	for _f in 'urbs late' 'urbs failed' 'urbs untracked' 'urbs full' \
+	for _f in 'urbs failed' 'urbs untracked' 'urbs full' \
 		'urbs submit errors' overflow stale untracked unmatched 'lost events'; do
 		check_eq "$1: $_f" 0 "$(pfield "$_f" "$2")"
 	done
+	_late=$(pfield 'urbs late' "$2")
 	_skipped=$(( $(pfield 'urbs at exit' "$2") + $(pfield 'urbs stale' "$2") ))
-	check_eq "$1: urbs == urbs timed + at exit + stale" "$(pfield urbs "$2")" \
-		$(( $(pfield 'urbs timed' "$2") + _skipped ))
+	check_eq "$1: urbs == urbs timed + late + at exit + stale" "$(pfield urbs "$2")" \
+		$(( $(pfield 'urbs timed' "$2") + _late + _skipped ))
+	[ "$_late" = 0 ] || echo "# $1: $_late URB completion(s) after their frame's ack"
 	case $1 in
 	kprobe*) [ $_skipped = 0 ] ||
 		echo "# $1: $_skipped completion(s) skipped by the kernel's kprobe recursion guard" ;;
 	*) check_eq "$1: every URB completion seen (fentry)" 0 $_skipped ;;
 	esac
-	if [ "$(pfield 'urbs stale' "$2")" = 0 ]; then
+	if [ "$(pfield 'urbs stale' "$2")" = 0 ] && [ "$_late" = 0 ]; then
 		check_eq "$1: no stderr" "" "$(cat "${2%.out}.err")"
 	else
-		check_grep "$1: urbs stale is reported on stderr" 'some packets could not be followed' "${2%.out}.err"
+		check_grep "$1: urbs late or stale is reported on stderr" 'some packets could not be followed' "${2%.out}.err"
 	fi
 }
 

@@ -48,9 +48,19 @@ bis_pair() {
 	SND_PID=$!
 	exec 3> "$T/go"
 	wait_line "$T/snd.log" '^connected '
-	"$ISOSEND" -l -B -i "$ADDR1" -n "$1" "$ADDR0" > "$T/lst.log" 2>&1 &
-	LST_PID=$!
-	wait_line "$T/lst.log" '^accepted$'
+	# The receiver syncs to the BIG; under TCG that sync was once never
+	# made within the wait (6.12: "listening", no "accepted").  Nothing
+	# has been sent yet (the sender waits for "go") and a receiver still
+	# in accept() has made no socket call we count: start it again.
+	for _try in 1 2 3; do
+		"$ISOSEND" -l -B -i "$ADDR1" -n "$1" "$ADDR0" > "$T/lst.log" 2>&1 &
+		LST_PID=$!
+		wait_line "$T/lst.log" '^accepted$' && break
+		[ $_try = 3 ] && break
+		echo "# bis: the receiver did not sync to the BIG within 15 s (try $_try): started again"
+		kill $LST_PID 2>/dev/null
+		wait $LST_PID 2>/dev/null
+	done
 	echo go >&3
 	exec 3>&-
 	wait $SND_PID

@@ -329,16 +329,23 @@ void btfcache__record(const struct kbtf_query *q, int n)
 	if (!c.usable)
 		return;
 	for (i = 0; i < n; i++) {
-		struct entry *e;
+		/* as the file holds it: a value for an enumerator, an id for a
+		 * function, nothing for a name that is not there */
+		struct entry want = {
+			.found = q[i].found,
+			.value = q[i].found && q[i].kind == KBTF_ENUM_VAL ? q[i].value : 0,
+			.id = q[i].found && q[i].kind == KBTF_FUNC ? q[i].id : 0,
+		}, *e;
+		bool is_new = !find(q[i].name, q[i].kind);
 
 		if (strlen(q[i].name) > MAX_NAME || strpbrk(q[i].name, " \n") ||
 		    !(e = entry_for(q[i].name, q[i].kind)))
 			continue;	/* not kept: asked again next time */
-		if (e->found == q[i].found && e->value == q[i].value && e->id == q[i].id)
+		if (!is_new && e->found == want.found && e->value == want.value && e->id == want.id)
 			continue;
-		e->found = q[i].found;
-		e->value = q[i].found && q[i].kind == KBTF_ENUM_VAL ? q[i].value : 0;
-		e->id = q[i].found && q[i].kind == KBTF_FUNC ? q[i].id : 0;
+		e->found = want.found;
+		e->value = want.value;
+		e->id = want.id;
 		c.dirty = true;
 	}
 }

@@ -184,6 +184,15 @@ static void miss_then_hit(void)
 	st = btfcache__stats();
 	CHECK(st.hits == 0 && st.saves == 1);
 	CHECK(strstr(slurp(file), "\nfunc vfs_read ") && strstr(slurp(file), "\nfunc schedule "));
+
+	/* a new name that is not there is kept too (else every run walks) */
+	q = (struct kbtf_query){ .name = "no_such_function_btbpf_2", .kind = KBTF_FUNC };
+	btfcache__reset();
+	CHECK(kbtf__lookup("vmlinux", &q, 1) == 0 && !q.found);
+	CHECK(btfcache__stats().saves == 1);
+	CHECK(strstr(slurp(file), "\nfunc no_such_function_btbpf_2 0\n") != NULL);
+	btfcache__reset();
+	CHECK(kbtf__lookup("vmlinux", &q, 1) == 0 && !q.found && btfcache__stats().hits == 1);
 }
 
 /* Files never used: one line each, the right answers, written anew. */

@@ -14,10 +14,11 @@ CLANG=${CLANG:-clang}
 MULTIARCH=$($CC -print-multiarch 2>/dev/null || true)
 $CC -O2 -Wall -Wextra -o "$OUT/benchrun" bench/benchrun.c
 $CLANG -target bpf -O2 -g -I/usr/include/$MULTIARCH -c bench/empty.bpf.c -o "$OUT/empty.bpf.o"
-$CC -O2 -Wall -Wextra -Wno-unused-parameter -o "$OUT/emptyprobe" bench/emptyprobe.c \
-	$(pkg-config --cflags --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
-$CC -O2 -Wall -Wextra -Wno-unused-parameter -static -o "$OUT/emptyprobe-static" bench/emptyprobe.c \
-	$(pkg-config --cflags --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+# the floor, linked as the tools are (make) and as make static links them
+for link in "" -static; do
+	$CC -O2 -Wall -Wextra -Wno-unused-parameter $link -o "$OUT/emptyprobe$link" bench/emptyprobe.c \
+		$(pkg-config --cflags --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+done
 command -v bpftrace > /dev/null || { echo "bench: bpftrace is not installed (tests/deps.sh)" >&2; exit 1; }
 start=$(date +%s)
 # the guest's -e/-u; variables it reads pass through the job's command line

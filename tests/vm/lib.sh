@@ -196,6 +196,7 @@ wait_idle() {
 		[ -z "$(hcitool -i "$1" con | tail -n +2)" ] && return
 		sleep 0.2
 	done
+	echo "# wait_idle $1: an ACL link still up after 20 s"
 }
 
 # start_bg NAME tool args...: like start_tool, for a tool that runs beside

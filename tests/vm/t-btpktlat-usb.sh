@@ -14,7 +14,11 @@ B=600		# bytes per send: above the ACL MTU, within L2CAP's 672
 HOLD=4		# seconds the bridge is frozen
 
 # peer_recv CMD...: an l2test server on the peer reads while CMD (an
-# l2send from the USB controller) runs; the link is gone when it returns.
+# l2send from the USB controller) runs; the link is gone at both ends when
+# it returns.  The USB end, behind the bridge, learns of it last: a frame it
+# still had queued for the link could reach btusb after the next case's
+# tools attach and before that case reads the TX count (the likely cause
+# of a 6.12 run's urbs 41 for 40 frames, the extra one late).
 peer_recv() {
 	l2test -r -i $PEER_HCI -P 4113 > "$T/l2srv.log" 2>&1 &
 	_srv=$!
@@ -25,6 +29,9 @@ peer_recv() {
 	kill $_srv 2>/dev/null
 	wait $_srv 2>/dev/null
 	wait_idle $PEER_HCI
+	[ -z "$(hcitool -i $USB_HCI con | tail -n +2)" ] ||
+		echo "# peer_recv: the USB end still had its link after the peer's had gone"
+	wait_idle $USB_HCI
 	return $_rc
 }
 
@@ -36,13 +43,12 @@ peer_recv() {
 # completion must show as urbs at exit or urbs stale (with the warning on
 # stderr), never vanish.  With fentry there is none.
 #
-# A URB can also complete after its frame's ack (urbs late): dummy_hcd
-# can give the bulk-OUT and the event URBs back in one pass, and the
-# event's rx_work then handle NUM_COMP_PKTS on the other CPU before
-# btusb's completion handler has run on this one (the likely path; not
-# traced).  Seen once (1 of 23 frames, fentry hold, 6.1) after many clean
-# runs; the tool counts it and warns: accounted for here, not asserted
-# away.
+# A URB can also complete after its frame left the ack FIFO (urbs late):
+# a frame sent as its link closes, or an ack handled on the other CPU
+# before btusb's completion handler ran.  Both times it was seen, it was
+# in the first case after another case's link, when peer_recv waited for
+# the peer's end only: the first cause, most likely.  The tool counts it
+# and warns: accounted for here, not asserted away.
 urbs_clean() {
 	for _f in 'urbs failed' 'urbs untracked' 'urbs full' \
 		'urbs submit errors' overflow stale untracked unmatched 'lost events'; do
@@ -90,6 +96,8 @@ t_usb_counts() {
 	check_eq "$_m: queue, ack count == TX acl delta" "$_frames $_frames" \
 		"$(stage_field queue count "$T/ut.out") $(stage_field ack count "$T/ut.out")"
 	check_eq "$_m: urbs == TX acl delta" "$_frames" "$(pfield urbs "$T/ut.out")"
+	[ "$(pfield urbs "$T/ut.out")" = "$_frames" ] ||
+		grep -E '^(sends|frames|sent|overflow|urbs) ' "$T/ut.out" | sed "s/^/# $_m: /"
 	check_eq "$_m: usb count == urbs timed" "$(pfield 'urbs timed' "$T/ut.out")" \
 		"$(stage_field usb count "$T/ut.out")"
 	urbs_clean "$_m" "$T/ut.out"
@@ -138,7 +146,7 @@ t_usb_hold() {
 	sleep 1
 	kill $_srv 2>/dev/null
 	wait $_srv 2>/dev/null
-	wait_idle $PEER_HCI
+	wait_idle $PEER_HCI; wait_idle $USB_HCI
 	peer_recv "$L2SEND" -i $USB_ADDR -n 5 -b 100 $PEER_ADDR
 	stop_pid $_hm INT
 	check_eq "$_m hold: -M 500 exit status" 0 $?
@@ -170,7 +178,7 @@ eval "$(sh tests/vm/usb-setup.sh)" || { not_ok "usb-setup.sh failed: $(tail -5 /
 ok "test bed came up: USB $USB_HCI, peer $PEER_HCI"
 check_eq "USB controller is driven by btusb" btusb \
 	"$(basename "$(readlink /sys/class/bluetooth/$USB_HCI/device/driver)")"
-wait_idle $PEER_HCI
+wait_idle $PEER_HCI; wait_idle $USB_HCI
 for mode in fentry kprobe; do
 	export BTBPF_ATTACH=$mode
 	t_usb_counts $mode

@@ -10,10 +10,12 @@
 #   prev-f  with BTBPF_STARTUP_PREV=DIR (the build directory of an earlier
 #           commit, e.g. make OUTPUT=DIR after a git worktree add): that
 #           build's tools, default mode, for a before/after in one boot
+#   prev-k  the same, BTBPF_ATTACH=kprobe
 # benchrun gives exec-to-"Tracing" time and wait4's maximum RSS.  Prints
 # "R tool cfg round ready_ms=.. maxrss_kb=.." lines, then per tool and
 # configuration the medians: "M tool cfg ready_ms maxrss_kb".
-# BTBPF_STARTUP_RUNS (default 5) rounds; BTBPF_BENCH_ONLY narrows the tools.
+# BTBPF_STARTUP_RUNS (default 5) rounds; BTBPF_BENCH_ONLY narrows the tools,
+# BTBPF_STARTUP_CFGS the configurations ("new-k new-f prev-k prev-f").
 set -u
 . tests/vm/lib.sh
 BB=$BUILD/bench
@@ -29,6 +31,7 @@ one() {	# TOOL CFG ROUND
 	old-k)	res=$(BTBPF_LOADER=libbpf BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
 	old-f)	res=$(BTBPF_LOADER=libbpf $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $OURS) ;;
 	prev-f)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $(echo "$OURS" | sed "s|$BUILD|$PREV|")) ;;
+	prev-k)	res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $(echo "$OURS" | sed "s|$BUILD|$PREV|")) ;;
 	floor)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
 	esac
 	echo "R $1 $2 $3 $res" | tee -a $T/raw
@@ -40,7 +43,7 @@ one() {	# TOOL CFG ROUND
 
 tool() {	# TOOL: RUNS rounds of every configuration, rotating
 	wanted $1 || return 0
-	cfgs="new-k new-f old-k old-f floor${PREV:+ prev-f}"
+	cfgs=${BTBPF_STARTUP_CFGS:-"new-k new-f old-k old-f floor${PREV:+ prev-f prev-k}"}
 	for round in $(seq $RUNS); do
 		for c in $cfgs; do one $1 $c $round; done
 		cfgs="$(echo $cfgs | cut -d' ' -f2-) $(echo $cfgs | cut -d' ' -f1)"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "maps.h"
 
 int map__drain(int fd, void *rows, size_t row_sz, size_t key_off, size_t key_sz,
@@ -42,4 +43,9 @@ int map__count(int fd)
 		n++;
 	}
 	return n;
+}
+
+void map__unused(struct bpf_map *map)
+{
+	bpf_map__set_max_entries(map, 1);
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Reading BPF hash maps from user space: take all, count. */
+/* BPF hash maps from user space: take all, count; shrink an unused one. */
 #ifndef BTBPF_MAPS_H
 #define BTBPF_MAPS_H
 
 #include <stddef.h>
+
+struct bpf_map;
 
 /*
  * Moves up to max entries out of the hash map fd into rows[], an array of
@@ -23,5 +25,12 @@ int map__drain(int fd, void *rows, size_t row_sz, size_t key_off, size_t key_sz,
 
 /* Number of entries in the map (keys of at most 64 bytes). */
 int map__count(int fd);
+
+/*
+ * Before load: a hash map that no program of this run uses is made one
+ * entry long, so that the kernel does not preallocate its elements (under
+ * TCG, megabytes of them cost start-up time).  Not for LRU maps.
+ */
+void map__unused(struct bpf_map *map);
 
 #endif

@@ -279,6 +279,8 @@ int main(int argc, char **argv)
 	obj->rodata->targ_dev = hist_env.dev;
 	obj->rodata->targ_per_conn = env.per_conn;
 	obj->rodata->targ_ms = hist_env.millis;
+	if (!env.per_conn)	/* one histogram, under the all-zero key */
+		bpf_map__set_max_entries(obj->maps.hists, 1);
 
 	struct probe probes[P_MAX] = {
 		[P_SEND] = { .func = "hci_send_frame" },

@@ -537,6 +537,20 @@ enum { P_SENDMSG, P_SEND_ACL, P_ISO_SENDMSG, P_SEND_ISO, P_SCO_SENDMSG, P_SEND_S
        P_USB_SEND, P_USB_SEND_INTEL, P_USB_SEND_MTK, P_USB_COMPLETE, P_USB_ISOC_COMPLETE,
        P_RECV_FRAME, P_ACLDATA, P_ISO_RECV, P_SCO_RECV, P_SOCK_QUEUE, P_FREE_DGRAM, P_MAX };
 
+/* The hash maps of the side this run does not trace (-r or not): their
+ * programs are not loaded, so they need no room. */
+static void shrink_other_side(struct btpktlat_bpf *obj)
+{
+	struct bpf_map *send_side[] = { obj->maps.sends, obj->maps.threads, obj->maps.frames,
+					obj->maps.urbs, obj->maps.rings, NULL };
+	struct bpf_map *rx_side[] = { obj->maps.rx_frames, obj->maps.rx_conns,
+				      obj->maps.rx_queued, obj->maps.rx_last_queued, NULL };
+	struct bpf_map **m;
+
+	for (m = env.rx ? send_side : rx_side; *m; m++)
+		map__unused(*m);
+}
+
 /* The options, as the BPF side reads them (before load). */
 static void configure(struct btpktlat_bpf *obj, bool events)
 {
@@ -549,6 +563,7 @@ static void configure(struct btpktlat_bpf *obj, bool events)
 	obj->rodata->targ_protos = env.protos;
 	if (!events)		/* the ring carries only -M lines */
 		trace__ring_unused(obj->maps.events);
+	shrink_other_side(obj);
 }
 
 static void print_final_summary(const struct btpktlat_bpf *obj)

@@ -534,6 +534,20 @@ static bool print_interval(void *ctx, bool final)
 
 /* ---- setup ---- */
 
+#define P_SENDMSGS 3	/* l2cap, sco, iso_sock_sendmsg: the first probes */
+
+/* Whether a sendmsg is traced by kprobe, whose entry stashes the socket
+ * for its return in send_socks (fexit gets it as an argument). */
+static bool sendmsg_kprobes(const struct probe *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (p[i].enabled && !p[i].use_fentry)
+			return true;
+	return false;
+}
+
 static void print_banner(const struct probe *probes, int n)
 {
 	if (common_env.json)
@@ -567,8 +581,11 @@ int main(int argc, char **argv)
 	obj->rodata->targ_percent = env.percent;
 	obj->rodata->targ_cgroup = cgroup_fd >= 0;
 	obj->rodata->targ_per_cgroup = env.per_cgroup;
+	if (!env.per_pid && !env.per_sock && !env.per_cgroup)	/* keyed by protocol alone */
+		bpf_map__set_max_entries(obj->maps.hists, BTPROTO_MAX);
 
-	/* SCO needs CONFIG_BT_BREDR and ISO 6.0+ with CONFIG_BT_LE: optional */
+	/* SCO needs CONFIG_BT_BREDR and ISO 6.0+ with CONFIG_BT_LE: optional;
+	 * the P_SENDMSGS sendmsg probes come first */
 	struct probe probes[] = {
 		{ .func = "l2cap_sock_sendmsg", .wanted = true },
 		{ .func = "sco_sock_sendmsg", .wanted = true, .optional = true },
@@ -579,6 +596,8 @@ int main(int argc, char **argv)
 	err = probes__select(obj->obj, TRACED_MODULE, probes, n);
 	if (err)
 		goto cleanup;
+	if (!sendmsg_kprobes(probes, P_SENDMSGS))
+		map__unused(obj->maps.send_socks);
 	err = tool__load_attach(obj->skeleton);
 	if (!err)
 		err = cgroup__apply(obj->maps.cgroup_map);

@@ -190,6 +190,21 @@ wait_line() {
 	return 1
 }
 
+# map_size PID NAME: max_entries of the BPF map called NAME that process
+# PID holds (by the map ids of its fds: this bpftool shows no pids)
+map_size() {
+	_ids=$(cat /proc/$1/fdinfo/* 2>/dev/null | sed -n 's/^map_id:[[:space:]]*//p' | tr '\n' ' ')
+	bpftool map show -j | python3 -c "import json, sys
+ids = {int(i) for i in '$_ids'.split()}
+print(' '.join(str(m['max_entries']) for m in json.load(sys.stdin)
+	       if m.get('name') == '$2' and m['id'] in ids))"
+}
+
+# bpf_const NAME: the number a "#define NAME N" of bpf/*.h gives
+bpf_const() {
+	sed -n "s/^#define $1[[:space:]][[:space:]]*\([0-9][0-9]*\).*/\1/p" bpf/*.h
+}
+
 # wait_idle HCI: until the controller has no ACL link left
 wait_idle() {
 	for _i in $(seq 100); do

@@ -22,6 +22,7 @@ t_counts() {
 	_before=$(tx_acl hci0)
 	l2test_pair 30 200
 	_sent=$(( $(tx_acl hci0) - _before ))
+	check_eq "$_m: one histogram, one entry in hists" 1 "$(map_size $TOOL_PID hists)"
 	stop_tool INT
 	check_eq "$_m: exit status after SIGINT" 0 $?
 	check_eq "$_m: sent == hciconfig hci0 TX acl delta" "$_sent" "$(sfield sent "$T/ack.out")"
@@ -37,6 +38,7 @@ t_per_conn() {
 	_m=$1
 	start_tool ack "$ACK" -C -d hci0 || return
 	l2test_pair 10 100
+	check_eq "$_m: -C: hists full size" "$(bpf_const ACK_MAX_HISTS)" "$(map_size $TOOL_PID hists)"
 	stop_tool TERM
 	check_eq "$_m: exit status after SIGTERM" 0 $?
 	_h=$(sed -n 's/.*handle \([0-9]*\),.*/\1/p' "$T/l2cli.log" | head -1)

@@ -94,6 +94,10 @@ for mode in fentry kprobe; do
 	start_tool hist "$WMEM" || continue
 	check_grep "$mode: banner names the attach mode" "^Tracing .*\($mode\)" "$T/hist.out"
 	l2test_pair $N $B || not_ok "$mode: l2test failed: $(cat "$T/l2cli.log")"
+	# keyed by protocol alone; send_socks only for kprobes' entries
+	[ $mode = fentry ] && _socks=1 || _socks=$(bpf_const WMEM_MAX_INFLIGHT)
+	check_eq "$mode: map sizes: hists one per protocol, send_socks" \
+		"$(bpf_const BTPROTO_MAX) $_socks" "$(map_size $TOOL_PID hists) $(map_size $TOOL_PID send_socks)"
 	stop_tool INT; rc=$?
 	check_eq "$mode: SIGINT exits 0" 0 $rc
 	check_eq "$mode: sends == l2test's N" $N "$(field sends "$T/hist.out")"
@@ -147,6 +151,7 @@ for mode in fentry kprobe; do
 	# 4b. -P -T: per process with a time line; -p: another PID sees nothing.
 	start_tool proc "$WMEM" -P -T || continue
 	l2test_pair $N $B
+	check_eq "$mode: -P: hists full size" "$(bpf_const WMEM_MAX_KEYS)" "$(map_size $TOOL_PID hists)"
 	stop_tool INT
 	check_grep "$mode: -P names the sender" "^proto = L2CAP, pid = $CLI_PID, comm = l2test\$" "$T/proc.out"
 	check_grep "$mode: -T prints a time line" '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$T/proc.out"

@@ -299,8 +299,10 @@ static __always_inline __u32 conn_proto(struct hci_conn___ack *conn)
 	return type == SCO_LINK || type == ESCO_LINK ? BTPROTO_SCO : BTPROTO_L2CAP;
 }
 
-static __always_inline void hist_add(__u32 stage, __u32 proto, __u16 dev, __u16 handle,
-				     __u64 ns)
+/* A global function: the verifier checks it once per program, on its own,
+ * and each of its calls as one step (bthcicredits.bpf.c's sample_pool says
+ * why that matters).  Hence the int, and only scalar arguments. */
+__noinline int hist_add(__u32 stage, __u32 proto, __u16 dev, __u16 handle, __u64 ns)
 {
 	struct hist_key hk = { .stage = stage, .proto = proto };
 	struct hist_val *h;
@@ -312,7 +314,7 @@ static __always_inline void hist_add(__u32 stage, __u32 proto, __u16 dev, __u16 
 	h = map_lookup_or_init(&hists, &hk, &zero_hist);
 	if (!h) {
 		counter_add(&stats.hists_full, 1);
-		return;
+		return 0;
 	}
 	log2_hist_add(h->slots, PKT_SLOTS, targ_ms ? ns / 1000000 : ns / 1000);
 	counter_add(&h->sum_ns, ns);
@@ -320,6 +322,7 @@ static __always_inline void hist_add(__u32 stage, __u32 proto, __u16 dev, __u16 
 	 * smaller of two maxima (the man page says so) */
 	if (ns > h->max_ns)
 		h->max_ns = ns;
+	return 0;
 }
 
 /* Notes val for an skb in map.  A note already there belongs to an skb

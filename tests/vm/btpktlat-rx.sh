@@ -33,10 +33,7 @@ t_rx_counts() {
 	_before=$(rx_acl hci1)
 	l2test_pair $N $B
 	_frames=$(( $(rx_acl hci1) - _before ))
-	check_eq "$_m: the send side's maps hold one entry" "1 1" \
-		"$(map_size $_rh sends) $(map_size $_rh frames)"
-	check_eq "$_m: the receive side's are full size" "$(bpf_const PKT_MAX_RX_FRAMES) $(bpf_const PKT_MAX_RX_QUEUED)" \
-		"$(map_size $_rh rx_frames) $(map_size $_rh rx_queued)"
+	check_maps_sized "$_m" $_rh "sends frames" "rx_frames:PKT_MAX_RX_FRAMES rx_queued:PKT_MAX_RX_QUEUED"
 	for _p in $_rh $_rj $_rp $_ro; do
 		stop_pid $_p INT
 		check_eq "$_m: btpktlat -r ($_p) exit status after SIGINT" 0 $?

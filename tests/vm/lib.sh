@@ -200,6 +200,20 @@ print(' '.join(str(m['max_entries']) for m in json.load(sys.stdin)
 	       if m.get('name') == '$2' and m['id'] in ids))"
 }
 
+# check_maps_sized WHAT PID "MAP MAP" "MAP:CONST MAP:CONST": the first maps
+# of process PID hold one entry (unused by this run), the others CONST
+# entries (a #define of bpf/*.h)
+check_maps_sized() {
+	_small= _full= _want=
+	for _n in $3; do _small="$_small $(map_size $2 $_n)"; done
+	for _n in $4; do
+		_full="$_full $(map_size $2 ${_n%%:*})"
+		_want="$_want $(bpf_const ${_n#*:})"
+	done
+	check_eq "$1: unused maps hold one entry ($3)" "$(echo $3 | sed 's/[^ ]*/1/g')" "$(echo $_small)"
+	check_eq "$1: the others are full size ($(echo $4 | sed 's/:[^ ]*//g'))" "$(echo $_want)" "$(echo $_full)"
+}
+
 # bpf_const NAME: the number a "#define NAME N" of bpf/*.h gives
 bpf_const() {
 	sed -n "s/^#define $1[[:space:]][[:space:]]*\([0-9][0-9]*\).*/\1/p" bpf/*.h

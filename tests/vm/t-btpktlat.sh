@@ -37,10 +37,7 @@ t_counts() {
 	_before=$(tx_acl hci0)
 	l2test_pair $N $B
 	_frames=$(( $(tx_acl hci0) - _before ))
-	check_eq "$_m: the receive side's maps hold one entry" "1 1" \
-		"$(map_size $_pt rx_frames) $(map_size $_pt rx_queued)"
-	check_eq "$_m: the send side's are full size" "$(bpf_const PKT_MAX_SENDS) $(bpf_const PKT_MAX_FRAMES)" \
-		"$(map_size $_pt sends) $(map_size $_pt frames)"
+	check_maps_sized "$_m" $_pt "rx_frames rx_queued" "sends:PKT_MAX_SENDS frames:PKT_MAX_FRAMES"
 	stop_pid $_pj INT
 	check_eq "$_m: -M 0 -j exit status" 0 $?
 	stop_pid $_pt INT

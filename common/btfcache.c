@@ -336,13 +336,14 @@ void btfcache__record(const struct kbtf_query *q, int n)
 			.value = q[i].found && q[i].kind == KBTF_ENUM_VAL ? q[i].value : 0,
 			.id = q[i].found && q[i].kind == KBTF_FUNC ? q[i].id : 0,
 		}, *e;
-		bool is_new = !find(q[i].name, q[i].kind);
 
-		if (strlen(q[i].name) > MAX_NAME || strpbrk(q[i].name, " \n") ||
-		    !(e = entry_for(q[i].name, q[i].kind)))
+		if (strlen(q[i].name) > MAX_NAME || strpbrk(q[i].name, " \n"))
 			continue;	/* not kept: asked again next time */
-		if (!is_new && e->found == want.found && e->value == want.value && e->id == want.id)
+		e = find(q[i].name, q[i].kind);
+		if (e && e->found == want.found && e->value == want.value && e->id == want.id)
 			continue;
+		if (!e && !(e = entry_for(q[i].name, q[i].kind)))
+			continue;	/* out of memory: asked again next time */
 		e->found = want.found;
 		e->value = want.value;
 		e->id = want.id;

@@ -134,13 +134,13 @@ agree() {
 		kill -0 $_po 2>/dev/null && kill -0 $_pp 2>/dev/null || break
 		sleep 0.1
 	done
-	for _h in $AGREE_HCI; do wait_idle $_h; done	# an earlier round's link is gone
+	wait_idle $AGREE_HCI	# an earlier round's link is gone
 	_tx0=$(tx_sum acl) _cmd0=$(tx_sum commands)
 	sh -c "$AGREE_WORK"
 	sleep 2
 	# and so is this one's: its Disconnect (a command) is sent some 2 s
 	# after the last channel closed, and the tools count it
-	for _h in $AGREE_HCI; do wait_idle $_h; done
+	wait_idle $AGREE_HCI
 	_tx=$(( $(tx_sum acl) - _tx0 )) _cmd=$(( $(tx_sum commands) - _cmd0 ))
 	kill -INT $_po $_pp 2>/dev/null
 	wait $_po; _ro=$?

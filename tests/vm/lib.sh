@@ -219,13 +219,20 @@ bpf_const() {
 	sed -n "s/^#define $1[[:space:]][[:space:]]*\([0-9][0-9]*\).*/\1/p" bpf/*.h
 }
 
-# wait_idle HCI: until the controller has no ACL link left
+# wait_idle HCI...: until each controller has no ACL link left (up to 20 s
+# each; a "#" line says so when one still has)
 wait_idle() {
-	for _i in $(seq 100); do
-		[ -z "$(hcitool -i "$1" con | tail -n +2)" ] && return
-		sleep 0.2
+	for _hci; do
+		_i=0
+		while [ -n "$(hcitool -i "$_hci" con | tail -n +2)" ]; do
+			_i=$((_i + 1))
+			if [ $_i -gt 100 ]; then
+				echo "# wait_idle $_hci: an ACL link still up after 20 s"
+				break
+			fi
+			sleep 0.2
+		done
 	done
-	echo "# wait_idle $1: an ACL link still up after 20 s"
 }
 
 # start_bg NAME tool args...: like start_tool, for a tool that runs beside

@@ -146,7 +146,7 @@ t_usb_hold() {
 	sleep 1
 	kill $_srv 2>/dev/null
 	wait $_srv 2>/dev/null
-	wait_idle $PEER_HCI; wait_idle $USB_HCI
+	wait_idle $PEER_HCI $USB_HCI
 	peer_recv "$L2SEND" -i $USB_ADDR -n 5 -b 100 $PEER_ADDR
 	stop_pid $_hm INT
 	check_eq "$_m hold: -M 500 exit status" 0 $?
@@ -178,7 +178,7 @@ eval "$(sh tests/vm/usb-setup.sh)" || { not_ok "usb-setup.sh failed: $(tail -5 /
 ok "test bed came up: USB $USB_HCI, peer $PEER_HCI"
 check_eq "USB controller is driven by btusb" btusb \
 	"$(basename "$(readlink /sys/class/bluetooth/$USB_HCI/device/driver)")"
-wait_idle $PEER_HCI; wait_idle $USB_HCI
+wait_idle $PEER_HCI $USB_HCI
 for mode in fentry kprobe; do
 	export BTBPF_ATTACH=$mode
 	t_usb_counts $mode

@@ -26,7 +26,7 @@ usb_traffic() {
 	l2ping -i $USB_HCI -c 5 $PEER_ADDR > "$T/ping" 2>&1
 	hciconfig $USB_HCI name "bturblat-$1"
 	hcitool -i $USB_HCI cmd 0x04 0x0001 > /dev/null
-	wait_idle $PEER_HCI; wait_idle $USB_HCI
+	wait_idle $PEER_HCI $USB_HCI
 	sleep 0.5
 }
 
@@ -267,7 +267,7 @@ fi
 check_eq "-d on the vhci controller: exit 1" 1 $?
 check_eq "-d on the vhci controller: one line" 1 "$(wc -l < "$T/e.err")"
 
-wait_idle $PEER_HCI; wait_idle $USB_HCI
+wait_idle $PEER_HCI $USB_HCI
 # The default choice must be fentry on this kernel (the banner check in
 # t_urb says so); then kprobes, forced.  The guest run has 600 s: the
 # interval mode and the other tools run once, with the default.

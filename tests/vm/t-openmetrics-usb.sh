@@ -27,14 +27,14 @@ wait_file() {
 usb_round() {
 	l2ping -i $USB_HCI -c 5 $PEER_ADDR > "$T/ping" 2>&1
 	hcitool -i $USB_HCI cmd 0x04 0x0001 > /dev/null
-	wait_idle $PEER_HCI; wait_idle $USB_HCI
+	wait_idle $PEER_HCI $USB_HCI
 	sleep 0.5
 }
 
 mkdir -p "$OMDIR" "$T/versions"
 modprobe dummy_hcd 2>/dev/null
 eval "$(sh tests/vm/usb-setup.sh)" || { not_ok "usb-setup.sh failed: $(tail -5 /tmp/btbridge-usb.log)"; finish; }
-wait_idle $PEER_HCI; wait_idle $USB_HCI
+wait_idle $PEER_HCI $USB_HCI
 
 start_bg urb "$URB" -d $USB_HCI --openmetrics "$PROM" 1 || finish
 _a0=$(tx_count $USB_HCI acl); _c0=$(tx_count $USB_HCI commands)

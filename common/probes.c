@@ -739,17 +739,18 @@ int probes__count_enabled(const struct probe *p, int n)
 	return c;
 }
 
+int probes__count_kprobes(const struct probe *p, int n)
+{
+	int i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += p[i].enabled && !p[i].use_fentry;
+	return c;
+}
+
 const char *probes__mode_name(const struct probe *p, int n)
 {
-	int i, f = 0, k = 0;
+	int k = probes__count_kprobes(p, n), f = probes__count_enabled(p, n) - k;
 
-	for (i = 0; i < n; i++) {
-		if (!p[i].enabled)
-			continue;
-		if (p[i].use_fentry)
-			f++;
-		else
-			k++;
-	}
 	return f && k ? "mixed" : f ? "fentry" : "kprobe";
 }

@@ -64,8 +64,10 @@ int probes__enum_value(const char *module, const char *name);
  * before libbpf parses its own). */
 void probes__release_btf(void);
 
-/* Number of enabled probes; mode_name gives "fentry"/"kprobe"/"mixed". */
+/* Number of enabled probes, of those traced by kprobe; mode_name gives
+ * "fentry"/"kprobe"/"mixed". */
 int probes__count_enabled(const struct probe *p, int n);
+int probes__count_kprobes(const struct probe *p, int n);
 const char *probes__mode_name(const struct probe *p, int n);
 
 #endif

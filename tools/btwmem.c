@@ -536,18 +536,6 @@ static bool print_interval(void *ctx, bool final)
 
 #define P_SENDMSGS 3	/* l2cap, sco, iso_sock_sendmsg: the first probes */
 
-/* Whether a sendmsg is traced by kprobe, whose entry stashes the socket
- * for its return in send_socks (fexit gets it as an argument). */
-static bool sendmsg_kprobes(const struct probe *p, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (p[i].enabled && !p[i].use_fentry)
-			return true;
-	return false;
-}
-
 static void print_banner(const struct probe *probes, int n)
 {
 	if (common_env.json)
@@ -596,7 +584,9 @@ int main(int argc, char **argv)
 	err = probes__select(obj->obj, TRACED_MODULE, probes, n);
 	if (err)
 		goto cleanup;
-	if (!sendmsg_kprobes(probes, P_SENDMSGS))
+	/* a sendmsg kprobe's entry stashes the socket for its return in
+	 * send_socks; fexit gets it as an argument */
+	if (!probes__count_kprobes(probes, P_SENDMSGS))
 		map__unused(obj->maps.send_socks);
 	err = tool__load_attach(obj->skeleton);
 	if (!err)

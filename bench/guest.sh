@@ -125,6 +125,9 @@ bench() {
 # enough for bpftrace's perf buffer), so both see exactly the same events.
 agree() {
 	[ -n "$NOTREADY" ] && return 0
+	# an earlier round's link gone before the tools attach: its Disconnect
+	# (a command) would be theirs, and not in the TX delta read below
+	wait_idle $AGREE_HCI
 	$OURS > $T/agree.ours 2> $T/agree.ours.err &
 	_po=$!
 	bpftrace $PEER > $T/agree.peer 2> $T/agree.peer.err &
@@ -134,7 +137,6 @@ agree() {
 		kill -0 $_po 2>/dev/null && kill -0 $_pp 2>/dev/null || break
 		sleep 0.1
 	done
-	wait_idle $AGREE_HCI	# an earlier round's link is gone
 	_tx0=$(tx_sum acl) _cmd0=$(tx_sum commands)
 	sh -c "$AGREE_WORK"
 	sleep 2

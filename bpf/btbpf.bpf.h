@@ -52,8 +52,17 @@ static __always_inline bool map_count(void *map, const void *key)
 	return true;
 }
 
-/* Index of the highest set bit: the log2 histogram slot of v. */
-static __always_inline __u32 log2_u64(__u64 v)
+/*
+ * The log2 slot of v, at most last: the index of v's highest set bit.
+ * A global BPF function, so that the verifier checks it once per program,
+ * on its own, and a call to it as a single step.  BPF has no set-on-compare
+ * instruction: each `v > C` below is a branch, and inlined, the verifier
+ * walked the rest of the caller once per combination of the five outcomes
+ * (up to 32 times; it must, as the result indexes a map value and so is
+ * tracked exactly).  A global function's result is an unknown scalar to its
+ * caller, and its own branches rejoin at once.
+ */
+__noinline int log2_slot_at_most(__u64 v, __u32 last)
 {
 	__u32 r = 0, shift;
 
@@ -63,23 +72,20 @@ static __always_inline __u32 log2_u64(__u64 v)
 	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
 	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
 	r |= (v >> 1);
-	return r;
+	return r < last ? r : last;
 }
 
 /*
  * The log2 slot of v in a histogram of nslots slots (a power of two), the
  * last slot holding everything above.  The index is 64-bit and masked after
- * an empty asm: clang would otherwise test a zero-extended copy against the
- * bound and index with the original (or drop the mask as redundant), and
- * the verifier would see an unbounded index.  The mask is what proves the
- * bound to the verifier.
+ * an empty asm: clang would otherwise drop the mask as redundant, and the
+ * verifier, to which log2_slot_at_most returns an unknown scalar, would see
+ * an unbounded index.  The mask is what proves the bound to the verifier.
  */
 static __always_inline __u64 __log2_slot(__u64 v, __u64 nslots)
 {
-	__u64 slot = log2_u64(v);
+	__u64 slot = (__u32)log2_slot_at_most(v, nslots - 1);
 
-	if (slot >= nslots)
-		slot = nslots - 1;
 	asm volatile("" : "+r"(slot));
 	return slot & (nslots - 1);
 }

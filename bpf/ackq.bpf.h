@@ -225,23 +225,48 @@ static __always_inline bool frame_ring_key(struct hci_dev___ack *hdev, struct sk
 	return true;
 }
 
+struct conn_walk {
+	struct list_head___ack *head, *node;
+	__u32 off;		/* of hci_conn's list member */
+	__u16 handle;
+	struct hci_conn___ack *found;
+};
+
+/* bpf_loop callback: one node of hdev's connection list (verified once,
+ * where the same walk as a bounded loop was checked once per turn) */
+static int conn_step(__u32 i, void *ctx)
+{
+	struct conn_walk *w = ctx;
+	struct list_head___ack *node = w->node;	/* a local: BPF_CORE_READ of
+						 * w->node would relocate w too */
+	struct hci_conn___ack *c;
+
+	if (!node || node == w->head)
+		return 1;
+	c = (void *)node - w->off;
+	if (BPF_CORE_READ(c, handle) == w->handle) {
+		w->found = c;
+		return 1;
+	}
+	w->node = BPF_CORE_READ(node, next);
+	return 0;
+}
+
 /* hci_conn_hash_lookup_handle() is an inline in hci_core.h: walk the list
- * ourselves (under rx_work, like the kernel's lookup right after us). */
+ * ourselves (under rx_work, like the kernel's lookup right after us), at
+ * most ACK_MAX_CONNS nodes. */
 static __always_inline struct hci_conn___ack *conn_lookup(struct hci_dev___ack *hdev, __u16 handle)
 {
 	struct list_head___ack *head = __builtin_preserve_access_index(&hdev->conn_hash.list);
-	struct list_head___ack *node = BPF_CORE_READ(head, next);
-	__u32 off = bpf_core_field_offset(struct hci_conn___ack, list);
-	int i;
+	struct conn_walk w = {
+		.head = head,
+		.node = BPF_CORE_READ(head, next),
+		.off = bpf_core_field_offset(struct hci_conn___ack, list),
+		.handle = handle,
+	};
 
-	for (i = 0; i < ACK_MAX_CONNS && node && node != head; i++) {
-		struct hci_conn___ack *c = (void *)node - off;
-
-		if (BPF_CORE_READ(c, handle) == handle)
-			return c;
-		node = BPF_CORE_READ(node, next);
-	}
-	return NULL;
+	bpf_loop(ACK_MAX_CONNS, conn_step, &w, 0);
+	return w.found;
 }
 
 struct num_comp_ctx {

@@ -108,9 +108,14 @@ static __always_inline void emit(const struct credit_key *key, __u64 now, __u32 
 	event_submit(e);
 }
 
-/* Which way a hook is expected to move the counter; the other way is
- * something else (controller reset, read buffer size). */
-static __always_inline __u8 classify(__u8 hook, __u32 old, __u32 new)
+/*
+ * Which way a hook is expected to move the counter; the other way is
+ * something else (controller reset, read buffer size).  A global function:
+ * its result indexes st->moved, so as an inlined constant per branch the
+ * verifier walked the rest of sample_one once per cause; from a global
+ * function it is one unknown (bounded by the caller's mask).
+ */
+__noinline int classify(__u32 hook, __u32 old, __u32 new)
 {
 	if (hook == HOOK_ENTRY)
 		return CAUSE_OTHER;

@@ -158,8 +158,20 @@ vmtest-bluez: all $(TESTPROGS:%=$(OUTPUT)/tests/%)
 
 # Benchmarks against bpftrace equivalents (bench/), in the guest; not in test.
 .PHONY: bench
-bench: all static $(TESTPROGS:%=$(OUTPUT)/tests/%)
+bench: all static $(TESTPROGS:%=$(OUTPUT)/tests/%) $(OUTPUT)/bench/emptyf
 	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
+
+# The fentry floor (bench/emptyf.c): empty programs loaded by the tools' own
+# common layer, so its skeleton is built as theirs are.
+$(OUTPUT)/emptyf.bpf.o: bench/emptyf.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_FLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/bench/emptyf: bench/emptyf.c $(OUTPUT)/emptyf.skel.h $(COMMON_OBJ)
+	$(call msg,BINARY,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(LIBBPF_CFLAGS) $(CFLAGS) $(LDFLAGS) $< $(COMMON_OBJ) $(LDLIBS) -o $@
 
 install: all
 	$(INSTALL) -d -m 755 $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8

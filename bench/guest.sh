@@ -6,6 +6,10 @@
 #   none    the workload alone
 #   floor   the workload under empty kprobe/kretprobe programs on the tool's
 #           functions (build/bench/emptyprobe)
+#   floor-f the same functions with empty fentry/fexit programs, loaded by
+#           the tools' own common layer (build/bench/emptyf): the floor of
+#           fentry mode, which pays one program and one trampoline per
+#           function where the kprobe floor shares two programs
 #   ours    the tool, kprobe mode (BTBPF_ATTACH=kprobe: the same attach
 #           mechanism as the floor and bpftrace)
 #   fentry  the tool in its default mode (fentry/fexit)
@@ -59,6 +63,8 @@ run() {
 	none)	_res=$($BB/benchrun -w "$WORK") ;;
 	floor)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
 			-- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
+	floor-f) _res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
+			-- $BB/emptyf $FLOOR) ;;
 	ours)	_res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" \
 			-s 400 -t 45 -- $OURS) ;;
 	fentry)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 400 -t 45 -- $OURS) ;;
@@ -101,10 +107,10 @@ bench() {
 	info "$_tool: floor on:$FLOOR"
 	for _r in $(seq 1 "$RUNS"); do
 		case $((_r % 4)) in
-		1) _cfgs="none floor ours fentry cold peer ours-s fentry-s floor-s" ;;
-		2) _cfgs="peer none floor-s floor ours fentry-s cold ours-s fentry" ;;
-		3) _cfgs="ours-s fentry ours peer cold none floor fentry-s floor-s" ;;
-		0) _cfgs="floor fentry-s ours floor-s cold peer ours-s fentry none" ;;
+		1) _cfgs="none floor ours fentry cold peer floor-f ours-s fentry-s floor-s" ;;
+		2) _cfgs="peer none floor-s floor ours fentry-s cold ours-s floor-f fentry" ;;
+		3) _cfgs="floor-f ours-s fentry ours peer cold none floor fentry-s floor-s" ;;
+		0) _cfgs="floor fentry-s ours floor-s floor-f cold peer ours-s fentry none" ;;
 		esac
 		[ -n "$PEER" ] || _cfgs=$(echo $_cfgs | sed 's/ *peer//')	# a tool with no peer
 		[ "$_r" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=1

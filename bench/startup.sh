@@ -1,12 +1,15 @@
 # Guest side of a start-up/RSS-only comparison (no bpftrace, no workload):
 #   tests/vm/run.sh 'sh bench/startup.sh'   (after make and bench/run.sh's
-#   helpers: build/bench/benchrun, emptyprobe, empty.bpf.o)
+#   helpers: build/bench/benchrun, emptyprobe, empty.bpf.o, and
+#   make build/bench/emptyf)
 # Per tool and round, in rotating order:
 #   new-k   the tool, generated loader (default), BTBPF_ATTACH=kprobe
 #   new-f   the tool, generated loader, default attach (fentry)
 #   old-k   the tool, BTBPF_LOADER=libbpf (bpf_object__load), kprobe
 #   old-f   the tool, BTBPF_LOADER=libbpf, fentry
 #   floor   empty kprobe programs on the same functions (bench/emptyprobe)
+#   floor-f empty fentry/fexit programs on them, loaded as the tools load
+#           theirs (bench/emptyf): the floor of fentry mode
 #   prev-f  with BTBPF_STARTUP_PREV=DIR (the build directory of an earlier
 #           commit, e.g. make OUTPUT=DIR after a git worktree add): that
 #           build's tools, default mode, for a before/after in one boot
@@ -33,6 +36,7 @@ one() {	# TOOL CFG ROUND
 	prev-f)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $(echo "$OURS" | sed "s|$BUILD|$PREV|")) ;;
 	prev-k)	res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $(echo "$OURS" | sed "s|$BUILD|$PREV|")) ;;
 	floor)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
+	floor-f) res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyf $FLOOR) ;;
 	esac
 	echo "R $1 $2 $3 $res" | tee -a $T/raw
 	case $res in
@@ -43,7 +47,7 @@ one() {	# TOOL CFG ROUND
 
 tool() {	# TOOL: RUNS rounds of every configuration, rotating
 	wanted $1 || return 0
-	cfgs=${BTBPF_STARTUP_CFGS:-"new-k new-f old-k old-f floor${PREV:+ prev-f prev-k}"}
+	cfgs=${BTBPF_STARTUP_CFGS:-"new-k new-f old-k old-f floor floor-f${PREV:+ prev-f prev-k}"}
 	for round in $(seq $RUNS); do
 		for c in $cfgs; do one $1 $c $round; done
 		cfgs="$(echo $cfgs | cut -d' ' -f2-) $(echo $cfgs | cut -d' ' -f1)"

@@ -91,6 +91,13 @@ END {
 		    sprintf("%.2f", sfl > 0 ? so / sfl : -1), "", "", "<= 1.3", yn(sfl > 0 && so / sfl <= 1.3))
 		row(t, sprintf("start-up / empty floor (%.0f ms): ours fentry, the default mode (%d runs)", sfl, nvals(t SUBSEP "fentry" "s")),
 		    sprintf("%.2f", sfl > 0 ? sf / sfl : -1), "", "", "<= 1.3", yn(sfl > 0 && sf > 0 && sf / sfl <= 1.3))
+		# fentry mode against empty fentry programs on the same functions:
+		# what the tool adds to the mechanism (a program and a trampoline
+		# per function), beside the kprobe floor above
+		sff = med(t SUBSEP "floor-f" "s")
+		if (nvals(t SUBSEP "floor-f" "s") > 0)
+			row(t, sprintf("start-up / empty fentry floor (%.0f ms: empty fentry/fexit programs on the same functions, loaded by our common layer; its max RSS %.1f MB): ours fentry", sff, med(t SUBSEP "floor-f" "r") / 1024),
+			    sprintf("%.2f", sff > 0 ? sf / sff : -1), "", "", "<= 1.3", yn(sff > 0 && sf > 0 && sf / sff <= 1.3))
 		row(t, sprintf("max RSS MB against the 2 MB target: ours kprobe; fentry %.1f", rf), sprintf("%.1f", ro), "", "",
 		    "<= 2 MB", yn(ro > 0 && ro <= 2))
 		sc = med(t SUBSEP "cold" "s")
@@ -103,12 +110,12 @@ END {
 		row(t, "stripped binary KB (bpftrace: its own binary, without its shared libraries)", sprintf("%.0f", zo),
 		    sprintf("%.0f", zp), sprintf("%.3f", zp > 0 ? zo / zp : -1), "<= 300 KB", yn(zo <= 300))
 		wn = med(t SUBSEP "none" "w"); wf = med(t SUBSEP "floor" "w"); wo = med(t SUBSEP "ours" "w")
-		wp = med(t SUBSEP "peer" "w"); we = med(t SUBSEP "fentry" "w")
+		wp = med(t SUBSEP "peer" "w"); we = med(t SUBSEP "fentry" "w"); wff = med(t SUBSEP "floor-f" "w")
 		# run-to-run spread of the bare workload: differences below it are noise
 		noise = spread(t SUBSEP "none" "w")
 		nz = (wf - wn < noise) ? sprintf(" (floor - none %.0f ms < spread of none %.0f ms: noise)", wf - wn, noise) : ""
 		nzp = (wp - wn < noise) ? sprintf(" (bpftrace - none %.0f ms < spread of none %.0f ms: noise)", wp - wn, noise) : ""
-		row(t, sprintf("workload ms, %d ops, median of %d (none %.0f, spread %.0f; empty-kprobe floor %.0f; ours fentry %.0f)", ops[t], nvals(t SUBSEP "ours" "w"), wn, noise, wf, we),
+		row(t, sprintf("workload ms, %d ops, median of %d (none %.0f, spread %.0f; empty-kprobe floor %.0f; empty-fentry floor %.0f; ours fentry %.0f)", ops[t], nvals(t SUBSEP "ours" "w"), wn, noise, wf, wff, we),
 		    sprintf("%.0f", wo), hp ? sprintf("%.0f", wp) : "-", "", "", "")
 		fo = wf - wn > 0 ? (wo - wn) / (wf - wn) : -1; fp = wf - wn > 0 ? (wp - wn) / (wf - wn) : -1
 		row(t, "per-event cost vs floor: (tool - none) / (floor - none)", sprintf("%.2f", fo), hp ? sprintf("%.2f", fp) : "-", "",
@@ -134,7 +141,7 @@ END {
 		    t == "btsnoop-sock" ? "W lines of the sender" : t == "bthcicredits" ? "stall histogram total" : "histogram total",
 		    want != "" ? ", expected " want : ""), co, cp, "", "equal" (want != "" ? " = " want : ""),
 		    agree)
-		nbad = bad[t, "ours"] + bad[t, "fentry"] + bad[t, "cold"] + bad[t, "floor"] + bad[t, "ours-s"] + bad[t, "fentry-s"] + bad[t, "floor-s"]
+		nbad = bad[t, "ours"] + bad[t, "fentry"] + bad[t, "cold"] + bad[t, "floor"] + bad[t, "floor-f"] + bad[t, "ours-s"] + bad[t, "fentry-s"] + bad[t, "floor-s"]
 		if (nbad + bad[t, "peer"])
 			row(t, "runs with a non-zero exit", nbad, bad[t, "peer"] + 0, "", "0", "**no**")
 	}

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * emptyf: the fentry floor.  Loads empty fentry programs (and fexit ones
- * for names ending in "+") on the named kernel functions the way the
+ * emptyf: the fentry floor.  Loads empty fentry programs on the named
+ * kernel functions (an fexit one too for a name ending in "+", an fexit one
+ * alone for a name ending in "-") the way the
  * tools load theirs in fentry mode (probes__select, the generated loader,
  * raw_tracepoint_open), prints "Tracing N probes" and waits for
  * SIGINT/SIGTERM.  Against a tool's fentry start-up it leaves out what is
  * the mechanism's own cost: one verified program and one trampoline per
  * function, which the kprobe floor (emptyprobe) does not pay.
- *   emptyf [-v] FUNC[+] ...	(-v: the start-up phases, as the tools' -v)
+ *   emptyf [-v] FUNC[+|-] ...	(-v: the start-up phases, as the tools' -v)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -36,16 +37,22 @@ static const char *home_of(const char *func)
 	return NULL;
 }
 
-/* argv's FUNC[+] into probes; *with_exit[i]: keep the fexit program */
-static int parse_funcs(int argc, char **argv, struct probe *p, bool *with_exit)
+/* which of a function's two empty programs load */
+struct pair {
+	bool entry, exit;
+};
+
+/* argv's FUNC[+|-] into probes and pairs */
+static int parse_funcs(int argc, char **argv, struct probe *p, struct pair *pair)
 {
 	int i, n = 0;
 
 	for (i = 1; i < argc && n < MAX_FUNCS; i++, n++) {
 		size_t len = strlen(argv[i]);
+		char last = len ? argv[i][len - 1] : 0;
 
-		with_exit[n] = len && argv[i][len - 1] == '+';
-		if (with_exit[n])
+		pair[n] = (struct pair){ .entry = last != '-', .exit = last == '+' || last == '-' };
+		if (last == '+' || last == '-')
 			argv[i][len - 1] = '\0';
 		p[n] = (struct probe){ .func = argv[i], .wanted = true, .home = home_of(argv[i]) };
 	}
@@ -55,7 +62,7 @@ static int parse_funcs(int argc, char **argv, struct probe *p, bool *with_exit)
 int main(int argc, char **argv)
 {
 	struct probe p[MAX_FUNCS];
-	bool with_exit[MAX_FUNCS];
+	struct pair pair[MAX_FUNCS];
 	struct emptyf_bpf *obj;
 	struct bpf_program *prog;
 	int i, n, progs = 0;
@@ -64,9 +71,9 @@ int main(int argc, char **argv)
 		common_env.verbose = true;
 		argv++, argc--;
 	}
-	n = argc > 1 ? parse_funcs(argc, argv, p, with_exit) : -1;
+	n = argc > 1 ? parse_funcs(argc, argv, p, pair) : -1;
 	if (n < 0) {
-		fprintf(stderr, "usage: emptyf [-v] FUNC[+] ... (at most %d)\n", MAX_FUNCS);
+		fprintf(stderr, "usage: emptyf [-v] FUNC[+|-] ... (at most %d)\n", MAX_FUNCS);
 		return 2;
 	}
 	setenv("BTBPF_ATTACH", "fentry", 1);	/* the floor of fentry mode only */
@@ -85,9 +92,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "emptyf: no empty program for %s\n", p[i].func);
 			return 1;
 		}
-		if (!with_exit[i])
-			bpf_program__set_autoload(p[i].fexit, false);
-		progs += 1 + with_exit[i];
+		bpf_program__set_autoload(p[i].fentry, pair[i].entry);
+		bpf_program__set_autoload(p[i].fexit, pair[i].exit);
+		progs += pair[i].entry + pair[i].exit;
 	}
 	if (tool__load_attach(obj->skeleton))
 		return 1;

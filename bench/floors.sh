@@ -40,3 +40,13 @@ floor_of() {
 	esac
 	echo $_fl
 }
+
+# fentry_floor_of TOOL: the same for bench/emptyf, with the programs the
+# tool loads in fentry mode: a trailing - is an fexit program alone, where
+# the tool's fexit reads the arguments too and needs no entry program
+fentry_floor_of() {
+	case $1 in
+	btwmem) floor_of $1 | sed 's/_sock_sendmsg+/_sock_sendmsg-/g' ;;
+	*) floor_of $1 ;;
+	esac
+}

@@ -64,7 +64,7 @@ run() {
 	floor)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
 			-- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
 	floor-f) _res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
-			-- $BB/emptyf $FLOOR) ;;
+			-- $BB/emptyf $(fentry_floor_of $_t)) ;;
 	ours)	_res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" \
 			-s 400 -t 45 -- $OURS) ;;
 	fentry)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 400 -t 45 -- $OURS) ;;
@@ -104,7 +104,7 @@ wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -
 bench() {
 	_tool=$1 _check=$2 NOTREADY=
 	wanted "$_tool" || return 0
-	info "$_tool: floor on:$FLOOR"
+	info "$_tool: floor on:$FLOOR; fentry floor on: $(fentry_floor_of $_tool)"
 	for _r in $(seq 1 "$RUNS"); do
 		case $((_r % 4)) in
 		1) _cfgs="none floor ours fentry cold peer floor-f ours-s fentry-s floor-s" ;;

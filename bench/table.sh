@@ -132,6 +132,8 @@ END {
 			agree = ""
 		else if (co != "" && co == cp && (want == "" || co == want))
 			agree = "yes"
+		else if (co == "" && cp == "")
+			agree = "no figure: no agreement run (see the notes below)"
 		else if (t == "bturblat" && co == want && cp < co)
 			agree = sprintf("ours yes; bpftrace %d short: its kprobes skip completions that fire inside its own programs (6.1 recursion guard)", co - cp)
 		else

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * emptyf: the fentry floor.  Loads empty fentry programs on the named
- * kernel functions (an fexit one too for a name ending in "+", an fexit one
- * alone for a name ending in "-") the way the
- * tools load theirs in fentry mode (probes__select, the generated loader,
- * raw_tracepoint_open), prints "Tracing N probes" and waits for
- * SIGINT/SIGTERM.  Against a tool's fentry start-up it leaves out what is
- * the mechanism's own cost: one verified program and one trampoline per
- * function, which the kprobe floor (emptyprobe) does not pay.
+ * kernel functions (an fexit one too for a name ending in "+", an fexit
+ * one alone for a name ending in "-") the way the tools load theirs in
+ * fentry mode (probes__select, the generated loader, raw_tracepoint_open),
+ * prints "Tracing N probes" and waits for SIGINT/SIGTERM.  A tool's fentry
+ * start-up against it leaves out the mechanism's own cost: one verified
+ * program and one trampoline per function, which the kprobe floor
+ * (emptyprobe) does not pay.
  *   emptyf [-v] FUNC[+|-] ...	(-v: the start-up phases, as the tools' -v)
  */
 #include <signal.h>

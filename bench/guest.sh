@@ -54,7 +54,8 @@ stats_sum() {
 		END { print s + 0 }'
 }
 
-# run TOOL CFG ROUND: one measured run (the caller sets WORK, FLOOR, OURS, PEER, OPS)
+# run TOOL CFG ROUND: one measured run (the caller sets WORK, FLOOR, OURS, PEER, OPS;
+# bench sets FLOOR_F)
 run() {
 	_t=$1 _c=$2 _r=$3 _o=$T/$1.$2.$3
 	_after=
@@ -64,7 +65,7 @@ run() {
 	floor)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
 			-- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
 	floor-f) _res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 300 \
-			-- $BB/emptyf $(fentry_floor_of $_t)) ;;
+			-- $BB/emptyf $FLOOR_F) ;;
 	ours)	_res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" \
 			-s 400 -t 45 -- $OURS) ;;
 	fentry)	_res=$($BB/benchrun -o $_o.out -e $_o.err -w "$WORK" -a "$_after" -s 400 -t 45 -- $OURS) ;;
@@ -104,7 +105,8 @@ wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -
 bench() {
 	_tool=$1 _check=$2 NOTREADY= PEER_OUT=
 	wanted "$_tool" || return 0
-	info "$_tool: floor on:$FLOOR; fentry floor on: $(fentry_floor_of $_tool)"
+	FLOOR_F=$(fentry_floor_of $_tool)
+	info "$_tool: floor on:$FLOOR; fentry floor on: $FLOOR_F"
 	for _r in $(seq 1 "$RUNS"); do
 		case $((_r % 4)) in
 		1) _cfgs="none floor ours fentry cold peer floor-f ours-s fentry-s floor-s" ;;

@@ -36,7 +36,7 @@ one() {	# TOOL CFG ROUND
 	prev-f)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $(echo "$OURS" | sed "s|$BUILD|$PREV|")) ;;
 	prev-k)	res=$(BTBPF_ATTACH=kprobe $BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $(echo "$OURS" | sed "s|$BUILD|$PREV|")) ;;
 	floor)	res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyprobe $BB/empty.bpf.o $FLOOR) ;;
-	floor-f) res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyf $(fentry_floor_of $1)) ;;
+	floor-f) res=$($BB/benchrun -o $T/o -e $T/e -w true -s 100 -t 60 -- $BB/emptyf $FLOOR_F) ;;
 	esac
 	echo "R $1 $2 $3 $res" | tee -a $T/raw
 	case $res in
@@ -47,6 +47,7 @@ one() {	# TOOL CFG ROUND
 
 tool() {	# TOOL: RUNS rounds of every configuration, rotating
 	wanted $1 || return 0
+	FLOOR_F=$(fentry_floor_of $1)
 	cfgs=${BTBPF_STARTUP_CFGS:-"new-k new-f old-k old-f floor floor-f${PREV:+ prev-f prev-k}"}
 	for round in $(seq $RUNS); do
 		for c in $cfgs; do one $1 $c $round; done

@@ -22,7 +22,7 @@ enum { OPT_VERBOSE = 'v', OPT_TIMESTAMP = 'T', OPT_JSON = 'j', OPT_HELP = 'h' };
 static const struct argp_option common_options[] = {
 	{ "timestamp", OPT_TIMESTAMP, NULL, 0, "Include a timestamp (HH:MM:SS) on each line", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per line instead of text", 0 },
-	{ "verbose", OPT_VERBOSE, NULL, 0, "Verbose: attach decisions, start-up phase times and libbpf debug output on stderr", 0 },
+	{ "verbose", OPT_VERBOSE, NULL, 0, "Verbose: attach decisions, start-up phase times, instructions verified and libbpf debug output on stderr", 0 },
 	/* bcc's tools take -h as well as --help */
 	{ NULL, OPT_HELP, NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},

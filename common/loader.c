@@ -420,6 +420,7 @@ static int attach_loaded(struct loader_run *r, struct bpf_object *obj)
 		}
 		pfd = r->progs[p].prog_fd;
 		r->progs[p++].prog_fd = 0;
+		trace__verified(prog, pfd);
 		lfd = attach_prog(prog, pfd);
 		close(pfd);
 		if (lfd < 0) {
@@ -459,8 +460,10 @@ int loader__load_attach(struct bpf_object_skeleton *s)
 		err = map_skeleton_data(s);
 	if (!err)
 		err = attach_loaded(&r, obj);
-	if (!err)
+	if (!err) {
+		trace__verified_total();
 		trace__phase("attach");
+	}
 	loader_run_free(&r, err != 0);
 	return err;
 }

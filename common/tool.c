@@ -35,6 +35,16 @@ int tool__begin(const char *tool, const struct argp *argp, int argc, char **argv
 	return 0;
 }
 
+static void report_verified(const struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		if (bpf_program__autoload(prog))
+			trace__verified(prog, bpf_program__fd(prog));
+	trace__verified_total();
+}
+
 int tool__load_attach(struct bpf_object_skeleton *skel)
 {
 	int err;
@@ -49,6 +59,7 @@ int tool__load_attach(struct bpf_object_skeleton *skel)
 			   strerror(-err));
 		return err;
 	}
+	report_verified(*skel->obj);
 	trace__phase("load (libbpf)");
 	err = bpf_object__attach_skeleton(skel);
 	if (err)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "cli.h"
 #include "trace.h"
 
@@ -35,6 +36,29 @@ void trace__phase(const char *what)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	fprintf(stderr, "%s: start-up: %s done at %.1f ms\n", tool_name, what,
 		(now.tv_sec - started.tv_sec) * 1e3 + (now.tv_nsec - started.tv_nsec) / 1e6);
+}
+
+static unsigned long verified_total;
+static unsigned int verified_progs;
+
+void trace__verified(const struct bpf_program *prog, int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!common_env.verbose || bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return;
+	verified_total += info.verified_insns;
+	verified_progs++;
+	fprintf(stderr, "%s: start-up: %s: %u instructions verified\n", tool_name,
+		bpf_program__name(prog), info.verified_insns);
+}
+
+void trace__verified_total(void)
+{
+	if (common_env.verbose && verified_progs)
+		fprintf(stderr, "%s: start-up: %u programs, %lu instructions verified\n",
+			tool_name, verified_progs, verified_total);
 }
 
 void trace__init(const char *tool)

@@ -22,6 +22,13 @@ void trace__init(const char *tool);
  * can be split into its phases. */
 void trace__phase(const char *what);
 
+/* With -v: the instructions the verifier walked for one loaded program
+ * (the kernel's count, 5.16+; 0 before), and their sum over the run.  Unlike
+ * start-up time, which moves by half under emulation between two runs, it
+ * is the same every run: the measure of the verifier's share of start-up. */
+void trace__verified(const struct bpf_program *prog, int prog_fd);
+void trace__verified_total(void);
+
 /* "tool: message" on stderr. */
 void warnx_tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -100,6 +100,21 @@ static_of() { echo "$1" | sed "s|^$BUILD/|$BUILD/static/|"; }
 # BTBPF_BENCH_ONLY="tool ...": only these tools (default: all)
 wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -q " $1 "; }
 
+# verified TOOL: "V TOOL CFG progs=N insns=M", the instructions the verifier
+# walked at load (-v's total), in both modes and for the fentry floor: the
+# part of start-up a change to our BPF code moves, and the same every run
+verified() {
+	for _c in fentry ours floor-f; do
+		case $_c in
+		fentry)	_cmd="$OURS -v" ;;
+		ours)	_cmd="env BTBPF_ATTACH=kprobe $OURS -v" ;;
+		floor-f) _cmd="$BB/emptyf -v $FLOOR_F" ;;
+		esac
+		$BB/benchrun -o $T/verified.out -e $T/verified.err -w true -s 400 -t 45 -- $_cmd > /dev/null
+		echo "V $1 $_c $(sed -n 's/.*start-up: \([0-9]*\) programs, \([0-9]*\) instructions verified.*/progs=\1 insns=\2/p' $T/verified.err)"
+	done
+}
+
 # bench TOOL CHECK: the rounds; CHECK is a function TOOL FILE printing the
 # figure both tools must agree on.  Round 1 runs with bpf_stats on.
 bench() {
@@ -131,6 +146,7 @@ bench() {
 			break
 		fi
 	done
+	verified "$_tool"
 	[ -z "$PEER" ] || [ -n "$PEER_OUT" ] || agree "$_tool" "$_check"
 }
 

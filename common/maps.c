@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -33,15 +34,25 @@ int map__drain(int fd, void *rows, size_t row_sz, size_t key_off, size_t key_sz,
 
 int map__count(int fd)
 {
-	char key[64], next[64];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char *key, *next;
 	void *prev = NULL;
 	int n = 0;
 
+	/* keys of the map's own size: a fixed buffer would overflow silently */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -1;
+	key = calloc(2, info.key_size);
+	if (!key)
+		return -1;
+	next = key + info.key_size;
 	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
+		memcpy(key, next, info.key_size);
 		prev = key;
 		n++;
 	}
+	free(key);
 	return n;
 }
 

@@ -23,7 +23,7 @@ int map__drain(int fd, void *rows, size_t row_sz, size_t key_off, size_t key_sz,
 		   offsetof(__typeof__((rows)[0]), key), sizeof((rows)[0].key),	\
 		   offsetof(__typeof__((rows)[0]), val), max)
 
-/* Number of entries in the map (keys of at most 64 bytes). */
+/* Number of entries in the map; -1 when its info cannot be read. */
 int map__count(int fd);
 
 /*

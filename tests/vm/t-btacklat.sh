@@ -96,6 +96,14 @@ if static_build btacklat; then
 	t_counts "static, default attach"
 	ACK=$BUILD/btacklat
 fi
+# libbpf's own load (BTBPF_LOADER=libbpf; kernels before 5.17 take it, the
+# others the generated loader): the same exact counts, both attach modes.
+export BTBPF_LOADER=libbpf
+for mode in fentry kprobe; do
+	export BTBPF_ATTACH=$mode
+	t_counts "libbpf load, $mode"
+done
+unset BTBPF_ATTACH BTBPF_LOADER
 check_cmd "default attach prints fentry" sh -c "timeout -s INT 20 $ACK 1 1 | grep -q '^Tracing.*fentry'"
 # Which branch ran: the kernel's own tx queue hooks (6.15+) or our FIFO
 # stamped at hci_send_frame (older kernels).

@@ -93,17 +93,19 @@ check_grep "the default cache was written by the runs above" "^types [0-9]+$" /v
 # 6. -v says how many instructions the verifier walked for each program it
 #    loaded and in all (the kernel's verified_insns): one line per loaded
 #    program, named for the attach mode, and a total that is their sum.
-for m in fentry kprobe; do
-	BTBPF_ATTACH=$m timeout -s INT 60 "$BUILD/btacklat" -v 1 1 > "$T/vi.out" 2> "$T/vi.err"
-	check_eq "btacklat -v, $m: exit 0" 0 $?
+#    Both loads: the generated loader's, and libbpf's (BTBPF_LOADER=libbpf).
+for run in fentry:loader kprobe:loader fentry:libbpf; do
+	m=${run%:*} ld=${run#*:}
+	BTBPF_ATTACH=$m BTBPF_LOADER=$([ $ld = libbpf ] && echo libbpf) timeout -s INT 60 "$BUILD/btacklat" -v 1 1 > "$T/vi.out" 2> "$T/vi.err"
+	check_eq "btacklat -v, $m, $ld: exit 0" 0 $?
 	grep -E '^btacklat: start-up: [a-z_]+: [0-9]+ instructions verified$' "$T/vi.err" |
 		awk '{ print $3 }' | sed 's/:$//' | sort > "$T/vi.progs"
 	# btacklat's three hooks, each one program (its probe table)
-	check_eq "btacklat -v, $m: one line per loaded program" \
+	check_eq "btacklat -v, $m, $ld: one line per loaded program" \
 		"hci_conn_del_$m hci_num_comp_pkts_evt_$m hci_send_frame_$m" "$(echo $(cat "$T/vi.progs"))"
 	sum=$(sed -n 's/^btacklat: start-up: [a-z_]*: \([0-9]*\) instructions verified$/\1/p' "$T/vi.err" |
 		awk '{ s += $1 } END { print s + 0 }')
-	check_grep "btacklat -v, $m: the total is the sum of the lines ($sum, more than 0)" \
+	check_grep "btacklat -v, $m, $ld: the total is the sum of the lines ($sum, more than 0)" \
 		"^btacklat: start-up: 3 programs, $sum instructions verified$" "$T/vi.err"
-	[ "$sum" -gt 0 ] || not_ok "btacklat -v, $m: no instruction verified"
+	[ "$sum" -gt 0 ] || not_ok "btacklat -v, $m, $ld: no instruction verified"
 done

@@ -82,6 +82,24 @@ assert acl and sum(r["sent"] for r in acl) == sum(r["acked"] for r in acl) > 0, 
 done
 unset BTBPF_ATTACH
 
+# libbpf's own load (BTBPF_LOADER=libbpf; kernels before 5.17 take it),
+# fentry: the HCI_SCO_FLOWCTL lookup walks libbpf's parsed BTF there.
+export BTBPF_LOADER=libbpf BTBPF_ATTACH=fentry
+before=$(tx_acl hci0)
+if start_tool lb "$CRED" -H; then
+	l2test_pair $N $B
+	sleep 1.2
+	sent_kernel=$(( $(tx_acl hci0) - before ))
+	stop_tool INT
+	check_eq "libbpf load: SIGINT exits 0" 0 $?
+	check_eq "libbpf load: SENT == ACL frames the controller got" $sent_kernel "$(sum_col acl 8 "$T/lb.out")"
+	check_eq "libbpf load: ACKED == ACL frames the controller got" $sent_kernel "$(sum_col acl 9 "$T/lb.out")"
+	check_grep "libbpf load: sco marked not flow-controlled (as with the loader)" \
+		'^hci0 +sco .* not-flow-controlled' "$T/lb.out"
+	check_detached "libbpf load"
+fi
+unset BTBPF_LOADER BTBPF_ATTACH
+
 # 4. interval and count end the run by themselves.  Rows appear once a
 #    controller's credits have been sampled, so give it traffic.
 start_tool cnt "$CRED" 2 3 && {

@@ -46,6 +46,22 @@ done
 unset BTBPF_ATTACH
 SNOOP=$BUILD/btsnoop-sock
 
+# libbpf's own load (BTBPF_LOADER=libbpf; kernels before 5.17 take it),
+# fentry: each of the twenty programs through our fentry section handlers.
+export BTBPF_LOADER=libbpf BTBPF_ATTACH=fentry
+if start_tool lb "$SNOOP" -a; then
+	l2test_pair $N $B
+	stop_tool INT
+	check_eq "libbpf load: SIGINT exits 0" 0 $?
+	check_grep "libbpf load: banner names fentry" "^Tracing Bluetooth socket calls \(fentry\)" "$T/lb.out"
+	check_eq "libbpf load: $N W lines of $B bytes from l2test's PID $CLI_PID" $N \
+		"$(awk -v p=$CLI_PID -v b=$B '$1 == p && $2 == "l2test" && $3 == "L2CAP" && $4 == "W" && $5 == b && $6 == b' "$T/lb.out" | wc -l)"
+	check_eq "libbpf load: R lines sum to N*B" $((N * B)) \
+		"$(awk '$3 == "L2CAP" && $4 == "R" { s += $5 } END { print s + 0 }' "$T/lb.out")"
+	check_detached "libbpf load"
+fi
+unset BTBPF_LOADER BTBPF_ATTACH
+
 # 3. EAGAIN from a non-blocking sender with a full send buffer, in both the
 #    per-call and the counting view.
 l2test -d -i hci1 -P 4113 > /dev/null 2>&1 &

@@ -187,3 +187,16 @@ for mode in fentry kprobe; do
 	fi
 done
 unset BTBPF_ATTACH
+
+# libbpf's own load (BTBPF_LOADER=libbpf; kernels before 5.17 take it),
+# fentry: sock_alloc_send_pskb's id comes from libbpf's parsed vmlinux BTF.
+export BTBPF_LOADER=libbpf BTBPF_ATTACH=fentry
+if start_tool lb "$WMEM"; then
+	l2test_pair $N $B || not_ok "libbpf load: l2test failed: $(cat "$T/l2cli.log")"
+	stop_tool INT
+	check_eq "libbpf load: SIGINT exits 0" 0 $?
+	check_eq "libbpf load: sends == l2test's N" $N "$(field sends "$T/lb.out")"
+	check_eq "libbpf load: histogram holds N samples" $N "$(hist_total "$T/lb.out")"
+	check_detached "libbpf load"
+fi
+unset BTBPF_LOADER BTBPF_ATTACH

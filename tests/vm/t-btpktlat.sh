@@ -231,6 +231,12 @@ for mode in fentry kprobe; do
 	t_rx_slow_reader "$mode -r"
 done
 unset BTBPF_ATTACH
+# libbpf's own load (BTBPF_LOADER=libbpf; kernels before 5.17 take it):
+# both sides, fentry, the largest object of the suite.
+export BTBPF_LOADER=libbpf BTBPF_ATTACH=fentry
+t_counts "libbpf load, fentry"
+t_rx_counts "libbpf load, fentry -r"
+unset BTBPF_LOADER BTBPF_ATTACH
 # The self-contained build (make static) follows each send as the dynamic one.
 if static_build btpktlat; then
 	PKT=$STATIC_BIN

@@ -32,23 +32,18 @@ int map__drain(int fd, void *rows, size_t row_sz, size_t key_off, size_t key_sz,
 	return n;
 }
 
-int map__count(int fd)
+int map__count(const struct bpf_map *map)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	char *key, *next;
+	__u32 key_size = bpf_map__key_size(map);
+	int fd = bpf_map__fd(map), n = 0;
+	char *key = calloc(2, key_size), *next;
 	void *prev = NULL;
-	int n = 0;
 
-	/* keys of the map's own size: a fixed buffer would overflow silently */
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -1;
-	key = calloc(2, info.key_size);
 	if (!key)
 		return -1;
-	next = key + info.key_size;
+	next = key + key_size;
 	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, info.key_size);
+		memcpy(key, next, key_size);
 		prev = key;
 		n++;
 	}

@@ -23,8 +23,9 @@ int map__drain(int fd, void *rows, size_t row_sz, size_t key_off, size_t key_sz,
 		   offsetof(__typeof__((rows)[0]), key), sizeof((rows)[0].key),	\
 		   offsetof(__typeof__((rows)[0]), val), max)
 
-/* Number of entries in the map; -1 when its info cannot be read. */
-int map__count(int fd);
+/* Number of entries in the map (keys of the map's own size); -1 when out
+ * of memory. */
+int map__count(const struct bpf_map *map);
 
 /*
  * Before load: a hash map that no program of this run uses is made one

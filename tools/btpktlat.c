@@ -572,7 +572,7 @@ static void print_final_summary(const struct btpktlat_bpf *obj)
 		print_rx_summary(&obj->bss->rx_stats, obj->bss->lost_events);
 	else
 		print_summary(&obj->bss->stats, &obj->bss->ack_stats, obj->bss->lost_events,
-			      map__count(bpf_map__fd(obj->maps.urbs)));
+			      map__count(obj->maps.urbs));
 }
 
 /* This run's probes (man btpktlat, STAGES). */

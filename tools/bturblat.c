@@ -290,7 +290,7 @@ static void write_metrics(FILE *f, void *ctx)
 	om__run_counter(f, "btbpf_urb_replaced_total", "Stamps replaced: their URB never completed", s->replaced);
 	om__family(f, "btbpf_urb_in_flight", "gauge", "URBs submitted and not completed yet");
 	om__sample(f, "btbpf_urb_in_flight", NULL,
-		   map__count(bpf_map__fd(((struct bturblat_bpf *)ctx)->maps.starts)));
+		   map__count(((struct bturblat_bpf *)ctx)->maps.starts));
 }
 
 static bool print_hists(void *ctx, bool final)
@@ -338,7 +338,7 @@ static void print_errors(struct bturblat_bpf *obj)
 static void print_summary(struct bturblat_bpf *obj)
 {
 	const struct urb_stats *s = &obj->bss->stats;
-	int inflight = map__count(bpf_map__fd(obj->maps.starts));
+	int inflight = map__count(obj->maps.starts);
 
 	if (common_env.json) {
 		printf("{\"summary\":{\"sent\":%llu,\"completed\":%llu,\"failed\":%llu,"

@@ -5,12 +5,17 @@ N=7; B=123
 
 bt_setup
 
-# "static": the self-contained build (make static), default attach (fentry)
-for mode in fentry kprobe static; do
+# "static": the self-contained build (make static), default attach (fentry);
+# "libbpf": libbpf's own load (BTBPF_LOADER=libbpf; kernels before 5.17
+# take it), fentry: each of the twenty programs through our section handlers
+for mode in fentry kprobe static libbpf; do
 	attach=$mode
 	if [ $mode = static ]; then
 		static_build btsnoop-sock || continue
 		SNOOP=$STATIC_BIN attach=fentry
+	elif [ $mode = libbpf ]; then
+		SNOOP=$BUILD/btsnoop-sock attach=fentry
+		export BTBPF_LOADER=libbpf
 	fi
 	export BTBPF_ATTACH=$attach
 
@@ -43,24 +48,8 @@ for mode in fentry kprobe static; do
 	check_eq "$mode: -c receive bytes" $((N * B)) $rbytes
 	check_detached "$mode: after SIGTERM"
 done
-unset BTBPF_ATTACH
+unset BTBPF_ATTACH BTBPF_LOADER
 SNOOP=$BUILD/btsnoop-sock
-
-# libbpf's own load (BTBPF_LOADER=libbpf; kernels before 5.17 take it),
-# fentry: each of the twenty programs through our fentry section handlers.
-export BTBPF_LOADER=libbpf BTBPF_ATTACH=fentry
-if start_tool lb "$SNOOP" -a; then
-	l2test_pair $N $B
-	stop_tool INT
-	check_eq "libbpf load: SIGINT exits 0" 0 $?
-	check_grep "libbpf load: banner names fentry" "^Tracing Bluetooth socket calls \(fentry\)" "$T/lb.out"
-	check_eq "libbpf load: $N W lines of $B bytes from l2test's PID $CLI_PID" $N \
-		"$(awk -v p=$CLI_PID -v b=$B '$1 == p && $2 == "l2test" && $3 == "L2CAP" && $4 == "W" && $5 == b && $6 == b' "$T/lb.out" | wc -l)"
-	check_eq "libbpf load: R lines sum to N*B" $((N * B)) \
-		"$(awk '$3 == "L2CAP" && $4 == "R" { s += $5 } END { print s + 0 }' "$T/lb.out")"
-	check_detached "libbpf load"
-fi
-unset BTBPF_LOADER BTBPF_ATTACH
 
 # 3. EAGAIN from a non-blocking sender with a full send buffer, in both the
 #    per-call and the counting view.

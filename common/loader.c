@@ -5,7 +5,8 @@
  * (no vmlinux parse, no copy of it), and emits a BPF_PROG_TYPE_SYSCALL
  * program that creates the maps, loads the BTF and the programs and has
  * the kernel do the CO-RE relocations and find the fentry targets by name.
- * skel_internal.h's bpf_load_and_run runs it; it leaves the new fds in a
+ * loader_load_and_run loads it (the kernel verifies it) and runs it, in
+ * two steps that -v times apart; it leaves the new fds in a
  * context laid out as libbpf's gen_loader expects: the header, one
  * bpf_map_desc per map of the object, one bpf_prog_desc per program
  * (subprograms included, so the table has room to spare; only loaded
@@ -338,12 +339,70 @@ static int loader_run_new(struct loader_run *r, struct bpf_object *obj)
 	return 0;
 }
 
+/* The loader program and its data (one array map, as libbpf's loader
+ * expects: its fd is the program's fd_array[0]); the program's fd, or
+ * -errno with *what naming the step that failed.  Loading it is the
+ * kernel verifying it: a phase of its own in -v, apart from its run.
+ * Neither is named: a name would cost libbpf a probe of the kernel, and
+ * both are closed once the loader has run. */
+static int loader_prog_load(const struct bpf_loader_ctx *ctx, const struct gen_loader_opts *gen,
+			    const struct bpf_insn *insns, int *map_fd, const char **what)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_SLEEPABLE, .fd_array = map_fd,
+		    .log_level = ctx->log_level, .log_size = ctx->log_size,
+		    .log_buf = (char *)(unsigned long)ctx->log_buf);
+	int key = 0, fd;
+
+	*what = "failed to create loader map";
+	*map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, gen->data_sz, 1, NULL);
+	if (*map_fd < 0)
+		return -errno;
+	*what = "failed to update loader map";
+	if (bpf_map_update_elem(*map_fd, &key, gen->data, 0))
+		return -errno;
+	*what = "failed to load loader prog";
+	fd = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, NULL, "Dual BSD/GPL", insns,
+			   gen->insns_sz / sizeof(*insns), &o);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Loads and runs the loader: the kernel creates the maps, loads the BTF
+ * and the programs and writes their fds into ctx; 0 or -errno (*what
+ * naming the step). */
+static int loader_load_and_run(struct bpf_loader_ctx *ctx, const struct gen_loader_opts *gen,
+			       const struct bpf_insn *insns, const char **what)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = ctx, .ctx_size_in = ctx->sz);
+	int map_fd = -1, prog_fd, err;
+
+	prog_fd = loader_prog_load(ctx, gen, insns, &map_fd, what);
+	if (prog_fd >= 0 && common_env.verbose) {
+		char phase[96];
+
+		snprintf(phase, sizeof(phase), "loader verified (the kernel, %u instructions)",
+			 trace__insns_verified(prog_fd));
+		trace__phase(phase);
+	}
+	err = prog_fd < 0 ? prog_fd : 0;
+	if (!err) {
+		*what = "failed to execute loader prog";
+		err = bpf_prog_test_run_opts(prog_fd, &run) ? -errno : (int)run.retval;
+		if (err > 0)
+			err = 0;
+	}
+	if (prog_fd >= 0)
+		close(prog_fd);
+	if (map_fd >= 0)
+		close(map_fd);
+	return err;
+}
+
 /* Records the loader (bpf_object__load in gen_loader mode sends nothing to
  * the kernel) and runs it; the kernel's fds end up in r's descriptors. */
 static int loader_run_exec(struct loader_run *r, struct bpf_object *obj)
 {
 	LIBBPF_OPTS(gen_loader_opts, gen);
-	struct bpf_load_and_run_opts run = {};
+	const char *what = "loader";
 	struct bpf_insn *insns;
 	int err;
 
@@ -358,20 +417,15 @@ static int loader_run_exec(struct loader_run *r, struct bpf_object *obj)
 	insns = patch_loader(&gen, obj);
 	if (!insns)
 		return -ENOMEM;
-	run.ctx = r->ctx;
-	run.data = gen.data;
-	run.data_sz = gen.data_sz;
-	run.insns = insns;
-	run.insns_sz = gen.insns_sz;
-	err = bpf_load_and_run(&run);
+	err = loader_load_and_run(r->ctx, &gen, insns, &what);
 	if (err) {
 		if (r->log && r->log[0])
 			fprintf(stderr, "%s", r->log);
 		warnx_tool("failed to load BPF programs: %s (%s; -v shows the verifier log)",
-			   strerror(-err), run.errstr ? run.errstr : "loader");
+			   strerror(-err), what);
 	}
 	free(insns);
-	trace__phase("load (the kernel: relocations, verifier)");
+	trace__phase("load (the kernel runs the loader: maps, BTF, relocations, verifier)");
 	return err;
 }
 

@@ -41,17 +41,25 @@ void trace__phase(const char *what)
 static unsigned long verified_total;
 static unsigned int verified_progs;
 
-void trace__verified(const struct bpf_program *prog, int prog_fd)
+unsigned int trace__insns_verified(int prog_fd)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 
-	if (!common_env.verbose || bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.verified_insns;
+}
+
+void trace__verified(const struct bpf_program *prog, int prog_fd)
+{
+	unsigned int n;
+
+	if (!common_env.verbose)
 		return;
-	verified_total += info.verified_insns;
+	n = trace__insns_verified(prog_fd);
+	verified_total += n;
 	verified_progs++;
 	fprintf(stderr, "%s: start-up: %s: %u instructions verified\n", tool_name,
-		bpf_program__name(prog), info.verified_insns);
+		bpf_program__name(prog), n);
 }
 
 void trace__verified_total(void)

@@ -29,6 +29,10 @@ void trace__phase(const char *what);
 void trace__verified(const struct bpf_program *prog, int prog_fd);
 void trace__verified_total(void);
 
+/* The instructions the verifier walked for the program prog_fd (0 when
+ * the kernel does not say). */
+unsigned int trace__insns_verified(int prog_fd);
+
 /* "tool: message" on stderr. */
 void warnx_tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -108,4 +108,14 @@ for run in fentry:loader kprobe:loader fentry:libbpf; do
 	check_grep "btacklat -v, $m, $ld: the total is the sum of the lines ($sum, more than 0)" \
 		"^btacklat: start-up: 3 programs, $sum instructions verified$" "$T/vi.err"
 	[ "$sum" -gt 0 ] || not_ok "btacklat -v, $m, $ld: no instruction verified"
+	# the generated loader is a program too: its verification is a phase
+	# of its own, before the phase that runs it; libbpf's load has neither
+	n=$(grep -cE '^btacklat: start-up: loader verified \(the kernel, [1-9][0-9]* instructions\) done at [0-9.]+ ms$' "$T/vi.err")
+	if [ $ld = loader ]; then
+		check_eq "btacklat -v, $m, $ld: the loader's verification is a phase, then its run" \
+			"1 loader verified,load" \
+			"$n $(sed -n 's/^btacklat: start-up: \(loader verified\|load\) .*/\1/p' "$T/vi.err" | paste -sd, -)"
+	else
+		check_eq "btacklat -v, $m, $ld: no loader phase" 0 "$n"
+	fi
 done

@@ -100,9 +100,10 @@ static_of() { echo "$1" | sed "s|^$BUILD/|$BUILD/static/|"; }
 # BTBPF_BENCH_ONLY="tool ...": only these tools (default: all)
 wanted() { [ -z "${BTBPF_BENCH_ONLY:-}" ] || echo " $BTBPF_BENCH_ONLY " | grep -q " $1 "; }
 
-# verified TOOL: "V TOOL CFG progs=N insns=M", the instructions the verifier
-# walked at load (-v's total), in both modes and for the fentry floor: the
-# part of start-up a change to our BPF code moves, and the same every run
+# verified TOOL: "V TOOL CFG progs=N insns=M loader=L", the instructions the
+# verifier walked at load (-v's total; L: the generated loader program's
+# own), in both modes and for the fentry floor: the part of start-up a
+# change to our BPF code moves, and the same every run
 verified() {
 	for _c in fentry ours floor-f; do
 		case $_c in
@@ -111,7 +112,8 @@ verified() {
 		floor-f) _cmd="$BB/emptyf -v $FLOOR_F" ;;
 		esac
 		$BB/benchrun -o $T/verified.out -e $T/verified.err -w true -s 400 -t 45 -- $_cmd > /dev/null
-		echo "V $1 $_c $(sed -n 's/.*start-up: \([0-9]*\) programs, \([0-9]*\) instructions verified.*/progs=\1 insns=\2/p' $T/verified.err)"
+		echo "V $1 $_c $(sed -n 's/.*start-up: \([0-9]*\) programs, \([0-9]*\) instructions verified.*/progs=\1 insns=\2/p' $T/verified.err)" \
+			"$(sed -n 's/.*start-up: loader verified (the kernel, \([0-9]*\) instructions).*/loader=\1/p' $T/verified.err)"
 	done
 }
 

@@ -60,7 +60,7 @@ $1 == "R" {
 }
 $1 == "S" { size[$2] = $4; if ($2 == "bpftrace") libs = $5; next }
 $1 == "C" { cnt[$2, $3] = $4; next }
-$1 == "V" { vprogs[$2, $3] = kv($0, "progs"); vinsns[$2, $3] = kv($0, "insns"); next }
+$1 == "V" { vprogs[$2, $3] = kv($0, "progs"); vinsns[$2, $3] = kv($0, "insns"); vloader[$2, $3] = kv($0, "loader"); next }
 $1 == "L" { lcalls = $2; llines = $3; llost = $4; next }
 $1 == "I" { sub(/^I /, ""); notes[++nnotes] = $0; next }
 END {
@@ -102,8 +102,9 @@ END {
 		row(t, sprintf("max RSS MB against the 2 MB target: ours kprobe; fentry %.1f", rf), sprintf("%.1f", ro), "", "",
 		    "<= 2 MB", yn(ro > 0 && ro <= 2))
 		if (vinsns[t, "fentry"] != "")
-			row(t, sprintf("instructions verified at load (-v), fentry, %d programs (kprobe: %s in %d programs; the empty fentry floor: %s in %d)",
-			    vprogs[t, "fentry"], vinsns[t, "ours"], vprogs[t, "ours"], vinsns[t, "floor-f"], vprogs[t, "floor-f"]),
+			row(t, sprintf("instructions verified at load (-v), fentry, %d programs (kprobe: %s in %d programs; the empty fentry floor: %s in %d; the generated loader program itself, verified before it runs: %s, on the floor %s)",
+			    vprogs[t, "fentry"], vinsns[t, "ours"], vprogs[t, "ours"], vinsns[t, "floor-f"], vprogs[t, "floor-f"],
+			    vloader[t, "fentry"], vloader[t, "floor-f"]),
 			    vinsns[t, "fentry"], "", "", "(info)", "")
 		sc = med(t SUBSEP "cold" "s")
 		if (nvals(t SUBSEP "cold" "s") > 0)

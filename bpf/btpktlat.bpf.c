@@ -514,6 +514,20 @@ static __always_inline int on_sco_frame(struct hci_dev___ack *hdev, struct sk_bu
 	return 0;
 }
 
+/* A thread's note is for the frame of its current hci_send_frame only.
+ * Left in place, a command sent next by the same worker could match it in
+ * btusb's send: the frame's skb is freed at its URB's completion, and the
+ * next skb allocated on that CPU (the command's) often takes its address;
+ * that command was then counted as one more URB, and its completion as a
+ * late one. */
+static __always_inline void forget_sender_note(__u64 tid)
+{
+	struct urb_note *n = bpf_map_lookup_elem(&senders, &tid);
+
+	if (n)
+		n->skb = 0;
+}
+
 /* Handed to the driver: the queue stage ends, the frame enters the FIFO
  * with its tag (every ACL frame does, noted or not: the FIFO must see them
  * all; ISO frames too when ISO is traced), and its place is noted for
@@ -521,11 +535,12 @@ static __always_inline int on_sco_frame(struct hci_dev___ack *hdev, struct sk_bu
 static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_buff *skb)
 {
 	__u32 proto = frame_proto(skb);
-	__u64 key = (__u64)skb, tag = 0, tid;
+	__u64 key = (__u64)skb, tag = 0, tid = bpf_get_current_pid_tgid();
 	struct urb_note n = { .skb = key };
 	struct ring_key k = {};
 	struct frame *f;
 
+	forget_sender_note(tid);
 	if (skb_pkt_type(skb) == HCI_SCODATA_PKT)
 		return on_sco_frame(hdev, skb);
 	if (!frame_ring_key(hdev, skb, proto_wanted(BTPROTO_ISO), &k))
@@ -550,7 +565,6 @@ static __always_inline int on_send_frame(struct hci_dev___ack *hdev, struct sk_b
 	if (!ring_push(&k, tag, &n.at))
 		return 0;
 	n.k = k;
-	tid = bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&senders, &tid, &n, BPF_ANY);
 	return 0;
 }

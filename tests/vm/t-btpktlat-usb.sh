@@ -17,8 +17,7 @@ HOLD=4		# seconds the bridge is frozen
 # l2send from the USB controller) runs; the link is gone at both ends when
 # it returns.  The USB end, behind the bridge, learns of it last: a frame it
 # still had queued for the link could reach btusb after the next case's
-# tools attach and before that case reads the TX count (the likely cause
-# of a 6.12 run's urbs 41 for 40 frames, the extra one late).
+# tools attach and before that case reads the TX count.
 peer_recv() {
 	l2test -r -i $PEER_HCI -P 4113 > "$T/l2srv.log" 2>&1 &
 	_srv=$!
@@ -45,10 +44,10 @@ peer_recv() {
 #
 # A URB can also complete after its frame left the ack FIFO (urbs late):
 # a frame sent as its link closes, or an ack handled on the other CPU
-# before btusb's completion handler ran.  Both times it was seen, it was
-# in the first case after another case's link, when peer_recv waited for
-# the peer's end only: the first cause, most likely.  The tool counts it
-# and warns: accounted for here, not asserted away.
+# before btusb's completion handler ran.  The tool counts it and warns:
+# accounted for here, not asserted away.  (A command that took over the
+# last frame's skb address was once counted as a URB, then as a late one:
+# urbs 41 for 40 frames; "urbs == TX acl delta" catches that.)
 urbs_clean() {
 	for _f in 'urbs failed' 'urbs untracked' 'urbs full' \
 		'urbs submit errors' overflow stale untracked unmatched 'lost events'; do

@@ -343,26 +343,36 @@ static int loader_run_new(struct loader_run *r, struct bpf_object *obj)
  * expects: its fd is the program's fd_array[0]); the program's fd, or
  * -errno with *what naming the step that failed.  Loading it is the
  * kernel verifying it: a phase of its own in -v, apart from its run.
- * Neither is named: a name would cost libbpf a probe of the kernel, and
- * both are closed once the loader has run. */
+ * Plain bpf() calls, as skel_internal.h's: libbpf's bpf_map_create and
+ * bpf_prog_load first load a probe program to learn whether the kernel
+ * charges BPF memory to the cgroup (5.11+) or needs RLIMIT_MEMLOCK raised,
+ * and the kernels on this path (5.17+) all do the former. */
 static int loader_prog_load(const struct bpf_loader_ctx *ctx, const struct gen_loader_opts *gen,
 			    const struct bpf_insn *insns, int *map_fd, const char **what)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_SLEEPABLE, .fd_array = map_fd,
-		    .log_level = ctx->log_level, .log_size = ctx->log_size,
-		    .log_buf = (char *)(unsigned long)ctx->log_buf);
+	const size_t attr_sz = offsetofend(union bpf_attr, fd_array);
+	union bpf_attr attr;
 	int key = 0, fd;
 
 	*what = "failed to create loader map";
-	*map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, gen->data_sz, 1, NULL);
+	*map_fd = skel_map_create(BPF_MAP_TYPE_ARRAY, "__loader.map", 4, gen->data_sz, 1);
 	if (*map_fd < 0)
 		return -errno;
 	*what = "failed to update loader map";
-	if (bpf_map_update_elem(*map_fd, &key, gen->data, 0))
+	if (skel_map_update_elem(*map_fd, &key, gen->data, 0))
 		return -errno;
 	*what = "failed to load loader prog";
-	fd = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, NULL, "Dual BSD/GPL", insns,
-			   gen->insns_sz / sizeof(*insns), &o);
+	memset(&attr, 0, attr_sz);
+	attr.prog_type = BPF_PROG_TYPE_SYSCALL;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = gen->insns_sz / sizeof(*insns);
+	attr.license = (unsigned long)"Dual BSD/GPL";
+	attr.fd_array = (unsigned long)map_fd;
+	attr.prog_flags = BPF_F_SLEEPABLE;
+	attr.log_level = ctx->log_level;
+	attr.log_size = ctx->log_size;
+	attr.log_buf = ctx->log_buf;
+	fd = skel_sys_bpf(BPF_PROG_LOAD, &attr, attr_sz);
 	return fd < 0 ? -errno : fd;
 }
 
